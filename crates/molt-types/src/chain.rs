@@ -76,7 +76,7 @@ impl fmt::Debug for ChainId {
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for ChainId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
+        let s = <String as serde::Deserialize>::deserialize(d)?;
         ChainId::new(&s).map_err(serde::de::Error::custom)
     }
 }

@@ -1,0 +1,31 @@
+//! The typed interface of a Molt program.
+//!
+//! A package is one Wasm module whose interface travels inside it, in the
+//! custom section [`SECTION_NAME`] (`molt:interface`), encoded with the
+//! canonical codec. The SDK's macros generate it from the program's Rust
+//! code; the node and the CLI decode it with limits ([`decode_section`]),
+//! check that it is well formed ([`Interface::validate`]) and that the module
+//! exports every declared entry point with the matching lowered signature
+//! ([`check_exports`]).
+//!
+//! The model is exactly what upgrades compare (DESIGN.md section 2.3): named
+//! types with ordered fields, enums with ordered variants, declared storage,
+//! functions with visibility and typed parameters and results, events, error
+//! codes, the constructor (policy and a digest of its code), the `init`
+//! marker, and dependencies pinned to exact versions.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod model;
+#[cfg(feature = "std")]
+mod section;
+mod validate;
+
+pub use model::*;
+#[cfg(feature = "std")]
+pub use section::{
+    LoweredSignature, MAX_INTERFACE_BYTES, SectionError, WasmType, check_exports, decode_section,
+    embed_section, encode_section, find_section, lowered_signature,
+};
+pub use validate::InterfaceError;

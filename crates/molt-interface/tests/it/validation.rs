@@ -1,0 +1,45 @@
+use molt_interface::*;
+
+fn err(i: &Interface) -> InterfaceError {
+    i.validate().expect_err("interface should be rejected")
+}
+
+#[test]
+fn sample_is_valid() {
+    super::sample().validate().unwrap();
+}
+
+#[test]
+fn unknown_named_type_is_reported_with_location() {
+    let mut i = super::sample();
+    i.functions[1].params[0].ty = TypeRef::Vec(Box::new(TypeRef::Named("Nope".into())));
+    assert_eq!(
+        err(&i),
+        InterfaceError::UnknownType { location: "parameter n of add".into(), name: "Nope".into() }
+    );
+}
+
+#[test]
+fn duplicates_and_bad_names() {
+    let mut i = super::sample();
+    i.functions.push(i.functions[0].clone());
+    assert_eq!(err(&i), InterfaceError::Duplicate { what: "function", name: "increment".into() });
+
+    let mut i = super::sample();
+    i.errors.push(ErrorDecl { code: 1, name: "Other".into(), message: String::new() });
+    assert_eq!(err(&i), InterfaceError::DuplicateErrorCode { code: 1 });
+
+    let mut i = super::sample();
+    i.storage[0].name = "has space".into();
+    assert!(matches!(err(&i), InterfaceError::BadName { what: "storage item", .. }));
+}
+
+#[test]
+fn internal_view_and_format_version() {
+    let mut i = super::sample();
+    i.functions[2].visibility = Visibility::Internal;
+    assert!(matches!(err(&i), InterfaceError::InternalView { .. }));
+    let mut i = super::sample();
+    i.format_version = 99;
+    assert_eq!(err(&i), InterfaceError::FormatVersion { found: 99, supported: FORMAT_VERSION });
+}
