@@ -17,6 +17,7 @@
 
 extern crate alloc;
 
+mod display;
 mod model;
 #[cfg(feature = "std")]
 mod section;

@@ -203,7 +203,11 @@ pub enum ConstructorPolicy {
     Admin(Address),
     /// The new checksum must equal the value another program stores under
     /// `item` and `key` (for example an approved-checksum vote).
-    Checksum { program: Address, item: String, key: Vec<u8> },
+    Checksum {
+        program: Address,
+        item: String,
+        key: Vec<u8>,
+    },
     /// The program's own constructor code decides.
     Custom,
 }

@@ -18,7 +18,9 @@ pub const MAX_INTERFACE_BYTES: usize = 64 * 1024;
 pub enum SectionError {
     #[error("the module is not valid Wasm: {0}")]
     Wasm(String),
-    #[error("the module has no `molt:interface` custom section; build it with the Molt SDK (`molt build`)")]
+    #[error(
+        "the module has no `molt:interface` custom section; build it with the Molt SDK (`molt build`)"
+    )]
     Missing,
     #[error("the module has more than one `molt:interface` section")]
     Duplicate,
@@ -31,7 +33,11 @@ pub enum SectionError {
     #[error("the module does not export `{name}`, which its interface declares ({why})")]
     MissingExport { name: String, why: &'static str },
     #[error("export `{name}` has signature {found}, but the interface requires {expected}")]
-    SignatureMismatch { name: String, expected: LoweredSignature, found: LoweredSignature },
+    SignatureMismatch {
+        name: String,
+        expected: LoweredSignature,
+        found: LoweredSignature,
+    },
     #[error("export `{name}` must be a function")]
     NotAFunction { name: String },
     #[error("export `{name}` is present but the interface does not declare it ({why})")]
@@ -65,16 +71,27 @@ impl fmt::Display for WasmType {
 
 impl fmt::Display for LoweredSignature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |ts: &[WasmType]| ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+        let list = |ts: &[WasmType]| {
+            ts.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         write!(f, "({}) -> ({})", list(&self.params), list(&self.results))
     }
 }
 
 /// The Wasm signature that `docs/host-abi.md` lowers a declared function to.
 pub fn lowered_signature(function: &FunctionDecl) -> LoweredSignature {
-    let params =
-        if function.params.is_empty() { Vec::new() } else { vec![WasmType::I32, WasmType::I32] };
-    LoweredSignature { params, results: Vec::new() }
+    let params = if function.params.is_empty() {
+        Vec::new()
+    } else {
+        vec![WasmType::I32, WasmType::I32]
+    };
+    LoweredSignature {
+        params,
+        results: Vec::new(),
+    }
 }
 
 fn wasm_err(e: wasmparser::BinaryReaderError) -> SectionError {
@@ -100,7 +117,10 @@ pub fn find_section(module: &[u8]) -> Result<Option<&[u8]>, SectionError> {
 /// Decodes and validates section bytes with the size limit.
 pub fn decode_section(bytes: &[u8]) -> Result<Interface, SectionError> {
     if bytes.len() > MAX_INTERFACE_BYTES {
-        return Err(SectionError::TooLarge { len: bytes.len(), limit: MAX_INTERFACE_BYTES });
+        return Err(SectionError::TooLarge {
+            len: bytes.len(),
+            limit: MAX_INTERFACE_BYTES,
+        });
     }
     let interface: Interface = codec::decode("interface section", bytes, MAX_INTERFACE_BYTES)
         .map_err(SectionError::Corrupted)?;
@@ -181,18 +201,22 @@ fn exported_functions(
 /// each with its lowered signature, and `memory` and `molt_alloc`.
 pub fn check_exports(module: &[u8], interface: &Interface) -> Result<(), SectionError> {
     let exports = exported_functions(module)?;
-    let expect = |name: &str, sig: LoweredSignature, why: &'static str| -> Result<(), SectionError> {
-        match exports.get(name) {
-            None => Err(SectionError::MissingExport { name: name.into(), why }),
-            Some(None) => Err(SectionError::NotAFunction { name: name.into() }),
-            Some(Some(found)) if *found != sig => Err(SectionError::SignatureMismatch {
-                name: name.into(),
-                expected: sig,
-                found: found.clone(),
-            }),
-            Some(Some(_)) => Ok(()),
-        }
-    };
+    let expect =
+        |name: &str, sig: LoweredSignature, why: &'static str| -> Result<(), SectionError> {
+            match exports.get(name) {
+                None => Err(SectionError::MissingExport {
+                    name: name.into(),
+                    why,
+                }),
+                Some(None) => Err(SectionError::NotAFunction { name: name.into() }),
+                Some(Some(found)) if *found != sig => Err(SectionError::SignatureMismatch {
+                    name: name.into(),
+                    expected: sig,
+                    found: found.clone(),
+                }),
+                Some(Some(_)) => Ok(()),
+            }
+        };
     if !exports.contains_key(MEMORY_EXPORT) {
         return Err(SectionError::MissingExport {
             name: MEMORY_EXPORT.into(),
@@ -201,7 +225,10 @@ pub fn check_exports(module: &[u8], interface: &Interface) -> Result<(), Section
     }
     expect(
         ALLOC_EXPORT,
-        LoweredSignature { params: vec![WasmType::I32], results: vec![WasmType::I32] },
+        LoweredSignature {
+            params: vec![WasmType::I32],
+            results: vec![WasmType::I32],
+        },
         "the host calls it to pass arguments",
     )?;
     for f in &interface.functions {
@@ -211,7 +238,10 @@ pub fn check_exports(module: &[u8], interface: &Interface) -> Result<(), Section
             "a declared function",
         )?;
     }
-    let nullary = LoweredSignature { params: vec![], results: vec![] };
+    let nullary = LoweredSignature {
+        params: vec![],
+        results: vec![],
+    };
     if interface.init {
         expect(INIT_EXPORT, nullary.clone(), "the interface declares init")?;
     } else if exports.contains_key(INIT_EXPORT) {
@@ -221,7 +251,11 @@ pub fn check_exports(module: &[u8], interface: &Interface) -> Result<(), Section
         });
     }
     if interface.constructor.is_some() {
-        expect(CONSTRUCTOR_EXPORT, nullary, "the interface declares a constructor")?;
+        expect(
+            CONSTRUCTOR_EXPORT,
+            nullary,
+            "the interface declares a constructor",
+        )?;
     } else if exports.contains_key(CONSTRUCTOR_EXPORT) {
         return Err(SectionError::Undeclared {
             name: CONSTRUCTOR_EXPORT.into(),

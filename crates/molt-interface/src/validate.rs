@@ -12,9 +12,13 @@ pub const MAX_DECLARATIONS: usize = 1024;
 /// Why an interface is not well formed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InterfaceError {
-    #[error("interface format version {found} is not supported (this node reads version {supported})")]
+    #[error(
+        "interface format version {found} is not supported (this node reads version {supported})"
+    )]
     FormatVersion { found: u16, supported: u16 },
-    #[error("{what} name {name:?} is invalid: names are 1-{MAX_NAME_LEN} characters of A-Z, a-z, 0-9 and _, not starting with a digit")]
+    #[error(
+        "{what} name {name:?} is invalid: names are 1-{MAX_NAME_LEN} characters of A-Z, a-z, 0-9 and _, not starting with a digit"
+    )]
     BadName { what: &'static str, name: String },
     #[error("{what} {name:?} is declared twice")]
     Duplicate { what: &'static str, name: String },
@@ -24,7 +28,9 @@ pub enum InterfaceError {
     UnknownType { location: String, name: String },
     #[error("too many {what}: {count}, the limit is {MAX_DECLARATIONS}")]
     TooMany { what: &'static str, count: usize },
-    #[error("function {name:?} is marked view but is not callable (internal functions cannot be views)")]
+    #[error(
+        "function {name:?} is marked view but is not callable (internal functions cannot be views)"
+    )]
     InternalView { name: String },
 }
 
@@ -33,7 +39,14 @@ fn check_name(what: &'static str, name: &str) -> Result<(), InterfaceError> {
         && name.len() <= MAX_NAME_LEN
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && !name.as_bytes()[0].is_ascii_digit();
-    if ok { Ok(()) } else { Err(InterfaceError::BadName { what, name: name.into() }) }
+    if ok {
+        Ok(())
+    } else {
+        Err(InterfaceError::BadName {
+            what,
+            name: name.into(),
+        })
+    }
 }
 
 /// Field names of tuple variants and tuple structs are `0`, `1`, ...
@@ -53,7 +66,10 @@ fn unique<'a>(
     for name in names {
         count += 1;
         if !seen.insert(name) {
-            return Err(InterfaceError::Duplicate { what, name: name.into() });
+            return Err(InterfaceError::Duplicate {
+                what,
+                name: name.into(),
+            });
         }
     }
     if count > MAX_DECLARATIONS {
@@ -77,7 +93,10 @@ impl Interface {
         unique("function", self.functions.iter().map(|f| f.name.as_str()))?;
         unique("event", self.events.iter().map(|e| e.name.as_str()))?;
         unique("error", self.errors.iter().map(|e| e.name.as_str()))?;
-        unique("dependency", self.dependencies.iter().map(|d| d.name.as_str()))?;
+        unique(
+            "dependency",
+            self.dependencies.iter().map(|d| d.name.as_str()),
+        )?;
         let mut codes = BTreeSet::new();
         for e in &self.errors {
             check_name("error", &e.name)?;
@@ -94,7 +113,10 @@ impl Interface {
                 }
             });
             match missing {
-                Some(name) => Err(InterfaceError::UnknownType { location: location(), name }),
+                Some(name) => Err(InterfaceError::UnknownType {
+                    location: location(),
+                    name,
+                }),
                 None => Ok(()),
             }
         };
@@ -139,12 +161,17 @@ impl Interface {
         for f in &self.functions {
             check_name("function", &f.name)?;
             if f.view && f.visibility == Visibility::Internal {
-                return Err(InterfaceError::InternalView { name: f.name.clone() });
+                return Err(InterfaceError::InternalView {
+                    name: f.name.clone(),
+                });
             }
             unique("parameter", f.params.iter().map(|p| p.name.as_str()))?;
             for p in &f.params {
                 check_name("parameter", &p.name)?;
-                resolve(&|| alloc::format!("parameter {} of {}", p.name, f.name), &p.ty)?;
+                resolve(
+                    &|| alloc::format!("parameter {} of {}", p.name, f.name),
+                    &p.ty,
+                )?;
             }
             resolve(&|| alloc::format!("result of {}", f.name), &f.returns)?;
         }

@@ -25,7 +25,10 @@ fn counter() -> Interface {
         name: "add".into(),
         visibility: Visibility::Public,
         view: false,
-        params: vec![Param { name: "n".into(), ty: TypeRef::U64 }],
+        params: vec![Param {
+            name: "n".into(),
+            ty: TypeRef::U64,
+        }],
         returns: TypeRef::U64,
     });
     i
@@ -72,10 +75,16 @@ fn init_and_constructor_must_match_declarations() {
     let mut i = counter();
     i.init = true;
     let m = module(GOOD);
-    assert!(matches!(check_exports(&m, &i), Err(SectionError::MissingExport { .. })));
+    assert!(matches!(
+        check_exports(&m, &i),
+        Err(SectionError::MissingExport { .. })
+    ));
     let with_init = module(&format!(r#"{GOOD} (func (export "molt:init"))"#));
     check_exports(&with_init, &i).unwrap();
-    assert!(matches!(check_exports(&with_init, &counter()), Err(SectionError::Undeclared { .. })));
+    assert!(matches!(
+        check_exports(&with_init, &counter()),
+        Err(SectionError::Undeclared { .. })
+    ));
 }
 
 #[test]
@@ -87,5 +96,8 @@ fn missing_section_and_duplicate_section() {
 
 #[test]
 fn garbage_is_a_wasm_error() {
-    assert!(matches!(find_section(b"not wasm"), Err(SectionError::Wasm(_))));
+    assert!(matches!(
+        find_section(b"not wasm"),
+        Err(SectionError::Wasm(_))
+    ));
 }

@@ -15,8 +15,14 @@ pub fn sample() -> Interface {
         name: "State".into(),
         kind: TypeKind::Struct {
             fields: vec![
-                Field { name: "count".into(), ty: TypeRef::U64 },
-                Field { name: "owner".into(), ty: TypeRef::Address },
+                Field {
+                    name: "count".into(),
+                    ty: TypeRef::U64,
+                },
+                Field {
+                    name: "owner".into(),
+                    ty: TypeRef::Address,
+                },
             ],
         },
     });
@@ -24,21 +30,32 @@ pub fn sample() -> Interface {
         name: "Mode".into(),
         kind: TypeKind::Enum {
             variants: vec![
-                Variant { name: "Open".into(), fields: vec![] },
+                Variant {
+                    name: "Open".into(),
+                    fields: vec![],
+                },
                 Variant {
                     name: "Limited".into(),
-                    fields: vec![Field { name: "0".into(), ty: TypeRef::U32 }],
+                    fields: vec![Field {
+                        name: "0".into(),
+                        ty: TypeRef::U32,
+                    }],
                 },
             ],
         },
     });
     i.storage.push(StorageDecl {
         name: "state".into(),
-        kind: StorageKind::Singleton { value: TypeRef::Named("State".into()) },
+        kind: StorageKind::Singleton {
+            value: TypeRef::Named("State".into()),
+        },
     });
     i.storage.push(StorageDecl {
         name: "by_user".into(),
-        kind: StorageKind::Map { key: TypeRef::Address, value: TypeRef::U64 },
+        kind: StorageKind::Map {
+            key: TypeRef::Address,
+            value: TypeRef::U64,
+        },
     });
     i.functions.push(FunctionDecl {
         name: "increment".into(),
@@ -51,7 +68,10 @@ pub fn sample() -> Interface {
         name: "add".into(),
         visibility: Visibility::Public,
         view: false,
-        params: vec![Param { name: "n".into(), ty: TypeRef::U64 }],
+        params: vec![Param {
+            name: "n".into(),
+            ty: TypeRef::U64,
+        }],
         returns: TypeRef::U64,
     });
     i.functions.push(FunctionDecl {
@@ -64,8 +84,15 @@ pub fn sample() -> Interface {
             TypeRef::Named("Mode".into()),
         ]))))),
     });
-    i.events.push(EventDecl { name: "Incremented".into(), ty: TypeRef::Named("State".into()) });
-    i.errors.push(ErrorDecl { code: 1, name: "NotOwner".into(), message: "only the owner".into() });
+    i.events.push(EventDecl {
+        name: "Incremented".into(),
+        ty: TypeRef::Named("State".into()),
+    });
+    i.errors.push(ErrorDecl {
+        code: 1,
+        name: "NotOwner".into(),
+        message: "only the owner".into(),
+    });
     i.constructor = Some(ConstructorDecl {
         policy: ConstructorPolicy::Admin(Address::reserved(0xa)),
         code_digest: molt_types::sha3_256(b"admin(0xa)"),

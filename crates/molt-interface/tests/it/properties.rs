@@ -90,5 +90,8 @@ fn deep_nesting_is_rejected_without_overflowing_the_stack() {
 #[test]
 fn oversized_section_is_rejected() {
     let bytes = vec![0u8; MAX_INTERFACE_BYTES + 1];
-    assert!(matches!(decode_section(&bytes), Err(SectionError::TooLarge { .. })));
+    assert!(matches!(
+        decode_section(&bytes),
+        Err(SectionError::TooLarge { .. })
+    ));
 }

@@ -15,7 +15,10 @@ fn unknown_named_type_is_reported_with_location() {
     i.functions[1].params[0].ty = TypeRef::Vec(Box::new(TypeRef::Named("Nope".into())));
     assert_eq!(
         err(&i),
-        InterfaceError::UnknownType { location: "parameter n of add".into(), name: "Nope".into() }
+        InterfaceError::UnknownType {
+            location: "parameter n of add".into(),
+            name: "Nope".into()
+        }
     );
 }
 
@@ -23,15 +26,31 @@ fn unknown_named_type_is_reported_with_location() {
 fn duplicates_and_bad_names() {
     let mut i = super::sample();
     i.functions.push(i.functions[0].clone());
-    assert_eq!(err(&i), InterfaceError::Duplicate { what: "function", name: "increment".into() });
+    assert_eq!(
+        err(&i),
+        InterfaceError::Duplicate {
+            what: "function",
+            name: "increment".into()
+        }
+    );
 
     let mut i = super::sample();
-    i.errors.push(ErrorDecl { code: 1, name: "Other".into(), message: String::new() });
+    i.errors.push(ErrorDecl {
+        code: 1,
+        name: "Other".into(),
+        message: String::new(),
+    });
     assert_eq!(err(&i), InterfaceError::DuplicateErrorCode { code: 1 });
 
     let mut i = super::sample();
     i.storage[0].name = "has space".into();
-    assert!(matches!(err(&i), InterfaceError::BadName { what: "storage item", .. }));
+    assert!(matches!(
+        err(&i),
+        InterfaceError::BadName {
+            what: "storage item",
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -41,5 +60,28 @@ fn internal_view_and_format_version() {
     assert!(matches!(err(&i), InterfaceError::InternalView { .. }));
     let mut i = super::sample();
     i.format_version = 99;
-    assert_eq!(err(&i), InterfaceError::FormatVersion { found: 99, supported: FORMAT_VERSION });
+    assert_eq!(
+        err(&i),
+        InterfaceError::FormatVersion {
+            found: 99,
+            supported: FORMAT_VERSION
+        }
+    );
+}
+
+#[test]
+fn render_reads_like_rust() {
+    let text = super::sample().render();
+    assert!(
+        text.contains("struct State { count: u64, owner: Address }"),
+        "{text}"
+    );
+    assert!(text.contains("enum Mode { Open, Limited(u32) }"), "{text}");
+    assert!(text.contains("by_user: Map<Address, u64>"), "{text}");
+    assert!(text.contains("public fn add(n: u64) -> u64"), "{text}");
+    assert!(
+        text.contains("public view fn get() -> Option<Vec<(u8, Mode)>>"),
+        "{text}"
+    );
+    assert!(text.contains("1 NotOwner: only the owner"), "{text}");
 }
