@@ -1,0 +1,5 @@
+//! The `molt` command.
+
+fn main() -> std::process::ExitCode {
+    molt_cli::main()
+}
