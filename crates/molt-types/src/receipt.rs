@@ -34,4 +34,16 @@ pub enum FailureReason {
     Aborted { code: u32, message: String },
     #[error("the program trapped: {0}")]
     Trap(String),
+    #[error("the module was rejected: {reason}")]
+    InvalidModule { reason: String },
+    #[error("no package with id {package}")]
+    UnknownPackage { package: crate::Address },
+    #[error("package {package} has no function `{function}`")]
+    UnknownFunction { package: crate::Address, function: String },
+    #[error("function `{function}` cannot be called by a transaction: {reason}")]
+    NotCallable { function: String, reason: String },
+    #[error("the arguments do not match the interface: {reason}")]
+    InvalidArguments { reason: String },
+    #[error("a limit was exceeded: {reason}")]
+    LimitExceeded { reason: String },
 }

@@ -6,6 +6,7 @@ use crate::codec::{self, CodecError, limits};
 use crate::crypto::{PublicKey, SecretKey, Signature, SignatureError};
 use crate::digest::{Digest, sha3_256_tagged};
 use borsh::{BorshDeserialize, BorshSerialize};
+use std::string::String;
 use std::vec::Vec;
 
 /// A transaction id: SHA3-256 of the domain tag and the encoded
@@ -20,6 +21,13 @@ const SIGNING_TAG: &[u8] = b"molt/transaction/v1";
 pub enum TransactionPayload {
     /// Move native coin from the sender to `to`.
     Transfer { to: Address, amount: u64 },
+    /// Publish a new package: one Wasm module carrying its interface. Creates
+    /// the package at version 1 and an `UpgradeCap` owned by the sender.
+    Publish { module: Vec<u8> },
+    /// Call an `entry` or `public` function. `package` is an original id (the
+    /// latest version runs) or an exact package id; `args` is the canonical
+    /// encoding of the parameter tuple.
+    Call { package: Address, function: String, args: Vec<u8> },
 }
 
 /// An unsigned transaction.

@@ -74,6 +74,19 @@ fn golden_transaction() {
 }
 
 #[test]
+fn golden_payloads() {
+    check("payload_publish", &TransactionPayload::Publish { module: vec![0, 0x61, 0x73, 0x6d] });
+    check(
+        "payload_call",
+        &TransactionPayload::Call {
+            package: Address::reserved(0x99),
+            function: "increment".into(),
+            args: vec![5, 0, 0, 0, 0, 0, 0, 0],
+        },
+    );
+}
+
+#[test]
 fn golden_block() {
     check("block_header", &header());
     check("block_id", &header().id());
@@ -109,6 +122,12 @@ fn golden_receipt() {
             FailureReason::OutOfGas { budget: 10 },
             FailureReason::InsufficientBalance { needed: 5, available: 4 },
             FailureReason::Trap("unreachable".into()),
+            FailureReason::InvalidModule { reason: "float".into() },
+            FailureReason::UnknownPackage { package: Address::reserved(5) },
+            FailureReason::UnknownFunction { package: Address::reserved(5), function: "f".into() },
+            FailureReason::NotCallable { function: "f".into(), reason: "internal".into() },
+            FailureReason::InvalidArguments { reason: "short".into() },
+            FailureReason::LimitExceeded { reason: "memory".into() },
         ],
     );
 }

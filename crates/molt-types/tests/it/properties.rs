@@ -9,7 +9,15 @@ fn arb_address() -> impl Strategy<Value = Address> {
 }
 
 fn arb_payload() -> impl Strategy<Value = TransactionPayload> {
-    (arb_address(), any::<u64>()).prop_map(|(to, amount)| TransactionPayload::Transfer { to, amount })
+    prop_oneof![
+        (arb_address(), any::<u64>())
+            .prop_map(|(to, amount)| TransactionPayload::Transfer { to, amount }),
+        prop::collection::vec(any::<u8>(), 0..256)
+            .prop_map(|module| TransactionPayload::Publish { module }),
+        (arb_address(), "[a-z_]{1,16}", prop::collection::vec(any::<u8>(), 0..64)).prop_map(
+            |(package, function, args)| TransactionPayload::Call { package, function, args }
+        ),
+    ]
 }
 
 fn arb_transaction() -> impl Strategy<Value = Transaction> {
