@@ -22,6 +22,8 @@ mod model;
 #[cfg(feature = "std")]
 mod section;
 mod validate;
+#[cfg(feature = "std")]
+mod values;
 
 pub use model::*;
 #[cfg(feature = "std")]
@@ -30,3 +32,5 @@ pub use section::{
     embed_section, encode_section, find_section, lowered_signature,
 };
 pub use validate::InterfaceError;
+#[cfg(feature = "std")]
+pub use values::{ValueError, check_args, decode_to_json, encode_args, encode_json};

@@ -85,3 +85,46 @@ fn render_reads_like_rust() {
     );
     assert!(text.contains("1 NotOwner: only the owner"), "{text}");
 }
+
+#[test]
+fn json_values_round_trip_through_the_canonical_encoding() {
+    let i = super::sample();
+    let get = i.function("get").unwrap();
+    let ty = &get.returns;
+    let v = serde_json::json!([[7, "Open"], [8, {"Limited": [3]}]]);
+    let bytes = encode_json(&i, ty, &v).unwrap();
+    let back = decode_to_json(&i, ty, &bytes).unwrap();
+    assert_eq!(
+        back,
+        serde_json::json!([[7, "Open"], [8, {"Limited": {"0": 3}}]])
+    );
+    let state = TypeRef::Named("State".into());
+    let s = serde_json::json!({"count": 5, "owner": "0x1"});
+    let bytes = encode_json(&i, &state, &s).unwrap();
+    // Same bytes as borsh of (u64, [u8; 32]).
+    let mut expected = 5u64.to_le_bytes().to_vec();
+    expected.extend_from_slice(molt_types::Address::reserved(1).as_bytes());
+    assert_eq!(bytes, expected);
+}
+
+#[test]
+fn argument_errors_name_the_parameter() {
+    let i = super::sample();
+    let add = i.function("add").unwrap();
+    assert_eq!(
+        encode_args(&i, add, &serde_json::json!([5])).unwrap(),
+        5u64.to_le_bytes()
+    );
+    assert_eq!(
+        encode_args(&i, add, &serde_json::json!({"n": 5})).unwrap(),
+        5u64.to_le_bytes()
+    );
+    let e = encode_args(&i, add, &serde_json::json!(["x"])).unwrap_err();
+    assert_eq!(e.path, "args.n");
+    let e = encode_args(&i, add, &serde_json::json!([-1])).unwrap_err();
+    assert!(e.reason.contains("does not fit in u64"), "{e}");
+    assert!(encode_args(&i, add, &serde_json::json!([1, 2])).is_err());
+    assert!(check_args(&i, add, &5u64.to_le_bytes()).is_ok());
+    assert!(check_args(&i, add, &[1, 2, 3]).is_err());
+    assert!(check_args(&i, add, &[0; 9]).is_err());
+}
