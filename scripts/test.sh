@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # The one command that mirrors CI: format check, clippy with warnings denied,
-# then the whole test suite (which builds the example programs to wasm32).
+# then the whole test suite: the node's workspace (which builds the example
+# programs to wasm32) and the example programs' own native tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
+cargo fmt --manifest-path programs/Cargo.toml --all -- --check
 echo "==> cargo clippy (warnings denied)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "==> cargo test"
+cargo clippy --manifest-path programs/Cargo.toml --workspace --all-targets --locked -- -D warnings
+echo "==> cargo test (node workspace)"
 cargo test --workspace --locked
+echo "==> cargo test (example programs, native)"
+cargo test --manifest-path programs/Cargo.toml --workspace --locked

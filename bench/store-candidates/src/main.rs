@@ -137,7 +137,7 @@ mod jmt_redb {
         KeyHash, OwnedValue, Sha256Jmt, Version,
     };
     use redb::{
-        Database, Durability, ReadOnlyTable, ReadableDatabase, ReadableTable, TableDefinition,
+        Database, Durability, ReadOnlyTable, ReadableDatabase, TableDefinition,
     };
 
     const NODES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("jmt_nodes");

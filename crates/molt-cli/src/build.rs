@@ -1,18 +1,10 @@
 //! `molt build [DIR]`: build a program crate to wasm32, validate it, print it.
-//!
-//! The build route, tried in order (see `docs/building-programs.md`):
-//! 1. rustup's `wasm32-unknown-unknown` target, if installed;
-//! 2. Debian's `rustc-web` + `rust-web-src` + `lld`, building `core` and
-//!    `alloc` from source (`-Zbuild-std`);
-//! 3. otherwise an error naming what to install.
 
 use crate::inspect::{describe, read_interface};
 use crate::output::Output;
-use anyhow::{Context, Result, anyhow, bail};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const TARGET: &str = "wasm32-unknown-unknown";
+use anyhow::{Context, Result};
+use molt_build::{TARGET, build_program, detect_route};
+use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
@@ -21,162 +13,18 @@ pub struct BuildArgs {
     pub dir: PathBuf,
 }
 
-/// How wasm32 modules are built on this machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BuildRoute {
-    /// `rustup target add wasm32-unknown-unknown` has been done.
-    Rustup,
-    /// Debian's rustc-web toolchain with the library source for `-Zbuild-std`.
-    Debian { cargo: PathBuf, rustc: PathBuf, library: PathBuf },
-}
-
-impl std::fmt::Display for BuildRoute {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BuildRoute::Rustup => write!(f, "rustup target {TARGET}"),
-            BuildRoute::Debian { rustc, .. } => {
-                write!(f, "Debian rustc-web ({}) with -Zbuild-std", rustc.display())
-            }
-        }
-    }
-}
-
-/// A built module.
-#[derive(Debug, Clone)]
-pub struct WasmBuild {
-    pub package: String,
-    pub path: PathBuf,
-    pub bytes: Vec<u8>,
-}
-
-fn rustup_has_target() -> bool {
-    Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == TARGET))
-        .unwrap_or(false)
-}
-
-fn debian_route() -> Option<BuildRoute> {
-    let cargo = PathBuf::from("/usr/bin/cargo");
-    let rustc = PathBuf::from("/usr/bin/rustc");
-    if !cargo.exists() || !rustc.exists() {
-        return None;
-    }
-    let has_wasm_ld = Command::new("wasm-ld").arg("--version").output().is_ok();
-    if !has_wasm_ld {
-        return None;
-    }
-    // The library source must match the Debian rustc's version exactly.
-    let version = Command::new(&rustc).arg("--version").output().ok()?;
-    let version = String::from_utf8_lossy(&version.stdout);
-    let number = version.split_whitespace().nth(1)?;
-    let library = PathBuf::from(format!("/usr/src/rustc-{number}/library"));
-    library.is_dir().then_some(BuildRoute::Debian { cargo, rustc, library })
-}
-
-/// Picks the first available route, or says what to install.
-pub fn detect_route() -> Result<BuildRoute> {
-    if rustup_has_target() {
-        return Ok(BuildRoute::Rustup);
-    }
-    if let Some(route) = debian_route() {
-        return Ok(route);
-    }
-    bail!(
-        "no way to build wasm32 programs was found; install one of:\n  \
-         rustup target add {TARGET}\n  \
-         apt-get install rustc-web cargo-web rust-web-src lld   (Debian; or run scripts/setup.sh)"
-    )
-}
-
-struct CrateInfo {
-    package: String,
-    lib_name: String,
-    target_dir: PathBuf,
-}
-
-fn crate_info(dir: &Path) -> Result<CrateInfo> {
-    let manifest = dir.join("Cargo.toml");
-    if !manifest.is_file() {
-        bail!("{} is not a program crate: it has no Cargo.toml", dir.display());
-    }
-    let manifest = manifest.canonicalize()?;
-    let out = Command::new("cargo")
-        .args(["metadata", "--no-deps", "--format-version", "1", "--manifest-path"])
-        .arg(&manifest)
-        .output()
-        .context("cannot run `cargo metadata`")?;
-    if !out.status.success() {
-        bail!("cargo metadata failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-    }
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    let package = meta["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| p["manifest_path"].as_str().map(Path::new) == Some(manifest.as_path()))
-        .ok_or_else(|| anyhow!("{} is a workspace root, not a program crate", dir.display()))?;
-    let lib = package["targets"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|t| t["kind"].as_array().is_some_and(|k| k.iter().any(|k| k == "cdylib")))
-        .ok_or_else(|| {
-            anyhow!("the crate has no cdylib target; add `[lib] crate-type = [\"cdylib\", \"rlib\"]`")
-        })?;
-    Ok(CrateInfo {
-        package: package["name"].as_str().unwrap_or_default().to_string(),
-        lib_name: lib["name"].as_str().unwrap_or_default().replace('-', "_"),
-        target_dir: PathBuf::from(meta["target_directory"].as_str().unwrap_or("target")),
-    })
-}
-
-/// Builds the program crate in `dir` to a wasm32 module (release profile).
-pub fn build_program(dir: &Path, route: &BuildRoute) -> Result<WasmBuild> {
-    let info = crate_info(dir)?;
-    let target_dir = info.target_dir.join("molt-wasm");
-    let mut cmd = match route {
-        BuildRoute::Rustup => Command::new("cargo"),
-        BuildRoute::Debian { cargo, rustc, library } => {
-            let mut c = Command::new(cargo);
-            c.env("RUSTC", rustc)
-                .env("RUSTC_BOOTSTRAP", "1")
-                .env("__CARGO_TESTS_ONLY_SRC_ROOT", library)
-                .arg("-Zbuild-std=core,alloc");
-            c
-        }
-    };
-    // The same flags on every machine, so the same source gives the same bytes.
-    let rustflags = match route {
-        BuildRoute::Rustup => String::new(),
-        BuildRoute::Debian { .. } => "-C linker=wasm-ld".into(),
-    };
-    cmd.arg("build")
-        .args(["--release", "--target", TARGET, "-p", &info.package])
-        .arg("--manifest-path")
-        .arg(dir.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env("RUSTFLAGS", rustflags)
-        .env_remove("CARGO_TARGET_DIR");
-    let status = cmd.status().context("cannot start cargo")?;
-    if !status.success() {
-        bail!("cargo build for {TARGET} failed (see the compiler output above)");
-    }
-    let path = target_dir.join(TARGET).join("release").join(format!("{}.wasm", info.lib_name));
-    let bytes =
-        std::fs::read(&path).with_context(|| format!("the build produced no {}", path.display()))?;
-    Ok(WasmBuild { package: info.package, path, bytes })
-}
-
 pub fn run(args: BuildArgs, out: &Output) -> Result<()> {
     let route = detect_route()?;
-    out.progress(&format!("Building {} for {TARGET} ({route})...", args.dir.display()));
+    out.progress(&format!(
+        "Building {} for {TARGET} ({route})...",
+        args.dir.display()
+    ));
     let built = build_program(&args.dir, &route)?;
     let interface = read_interface(&built.bytes)
         .with_context(|| format!("{} is not a valid Molt program", built.path.display()))?;
-    molt_interface::check_exports(&built.bytes, &interface)?;
+    molt_vm::Vm::new(molt_vm::VmConfig::default())?
+        .prepare(&built.bytes)
+        .with_context(|| format!("{} would be rejected by the node", built.path.display()))?;
     let (human, mut json) = describe(&built.bytes, &interface);
     json["path"] = serde_json::json!(built.path);
     json["package"] = serde_json::json!(built.package);

@@ -13,8 +13,8 @@ pub struct InspectArgs {
 
 /// Reads a module's interface section, decodes and validates it.
 pub fn read_interface(module: &[u8]) -> Result<Interface> {
-    let section = molt_interface::find_section(module)?
-        .ok_or(molt_interface::SectionError::Missing)?;
+    let section =
+        molt_interface::find_section(module)?.ok_or(molt_interface::SectionError::Missing)?;
     Ok(molt_interface::decode_section(section)?)
 }
 

@@ -15,7 +15,10 @@ impl Output {
     /// Prints the result of a command: `human` as text, or `json` as one document.
     pub fn result(&self, human: &str, json: Value) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).unwrap_or_default()
+            );
         } else {
             print!("{human}");
             if !human.ends_with('\n') {

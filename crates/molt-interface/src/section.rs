@@ -102,13 +102,13 @@ fn wasm_err(e: wasmparser::BinaryReaderError) -> SectionError {
 pub fn find_section(module: &[u8]) -> Result<Option<&[u8]>, SectionError> {
     let mut found = None;
     for payload in Parser::new(0).parse_all(module) {
-        if let Payload::CustomSection(reader) = payload.map_err(wasm_err)? {
-            if reader.name() == SECTION_NAME {
-                if found.is_some() {
-                    return Err(SectionError::Duplicate);
-                }
-                found = Some(reader.data());
+        if let Payload::CustomSection(reader) = payload.map_err(wasm_err)?
+            && reader.name() == SECTION_NAME
+        {
+            if found.is_some() {
+                return Err(SectionError::Duplicate);
             }
+            found = Some(reader.data());
         }
     }
     Ok(found)

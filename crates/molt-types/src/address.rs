@@ -90,7 +90,9 @@ impl FromStr for Address {
     type Err = AddressParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let digits = s.strip_prefix("0x").ok_or(AddressParseError::MissingPrefix)?;
+        let digits = s
+            .strip_prefix("0x")
+            .ok_or(AddressParseError::MissingPrefix)?;
         if digits.is_empty() || digits.len() > 64 {
             return Err(AddressParseError::Length(digits.len()));
         }
@@ -140,7 +142,10 @@ mod tests {
 
     #[test]
     fn parse_errors_are_typed() {
-        assert_eq!("12".parse::<Address>(), Err(AddressParseError::MissingPrefix));
+        assert_eq!(
+            "12".parse::<Address>(),
+            Err(AddressParseError::MissingPrefix)
+        );
         assert_eq!("0x".parse::<Address>(), Err(AddressParseError::Length(0)));
         assert_eq!("0xg1".parse::<Address>(), Err(AddressParseError::NotHex));
         let long = format!("0x{}", "1".repeat(65));

@@ -58,8 +58,10 @@ pub fn transactions_root(ids: &[Digest]) -> Digest {
     if ids.is_empty() {
         return sha3_256_tagged(b"molt/tx-merkle/empty", &[]);
     }
-    let mut level: Vec<Digest> =
-        ids.iter().map(|id| sha3_256_tagged(b"molt/tx-merkle/leaf", &id.0)).collect();
+    let mut level: Vec<Digest> = ids
+        .iter()
+        .map(|id| sha3_256_tagged(b"molt/tx-merkle/leaf", &id.0))
+        .collect();
     while level.len() > 1 {
         let mut next = Vec::with_capacity(level.len().div_ceil(2));
         for pair in level.chunks(2) {

@@ -29,7 +29,10 @@ impl ChainId {
         if s.is_empty() || s.len() > MAX_CHAIN_ID_LEN {
             return Err(ChainIdError::Length(s.len()));
         }
-        if let Some(c) = s.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+        if let Some(c) = s
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        {
             return Err(ChainIdError::Character(c));
         }
         Ok(ChainId(s.into()))

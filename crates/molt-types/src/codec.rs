@@ -33,7 +33,11 @@ pub mod limits {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodecError {
     #[error("input is {len} bytes, over the limit of {limit} bytes for a {what}")]
-    TooLarge { what: &'static str, len: usize, limit: usize },
+    TooLarge {
+        what: &'static str,
+        len: usize,
+        limit: usize,
+    },
     #[error("malformed {what}: {reason}")]
     Malformed { what: &'static str, reason: String },
 }
@@ -44,7 +48,9 @@ pub fn encode<T: BorshSerialize + ?Sized>(value: &T) -> Vec<u8> {
     let mut out = Vec::new();
     // Writing into a Vec only fails on an invariant of the type itself (for
     // example a collection longer than u32::MAX), which state code never builds.
-    value.serialize(&mut out).expect("borsh encoding into a Vec is infallible for bounded values");
+    value
+        .serialize(&mut out)
+        .expect("borsh encoding into a Vec is infallible for bounded values");
     out
 }
 
@@ -56,11 +62,17 @@ pub fn decode<T: BorshDeserialize>(
     limit: usize,
 ) -> Result<T, CodecError> {
     if bytes.len() > limit {
-        return Err(CodecError::TooLarge { what, len: bytes.len(), limit });
+        return Err(CodecError::TooLarge {
+            what,
+            len: bytes.len(),
+            limit,
+        });
     }
     let mut rest = bytes;
-    let value = T::deserialize(&mut rest)
-        .map_err(|e| CodecError::Malformed { what, reason: e.to_string() })?;
+    let value = T::deserialize(&mut rest).map_err(|e| CodecError::Malformed {
+        what,
+        reason: e.to_string(),
+    })?;
     if !rest.is_empty() {
         return Err(CodecError::Malformed {
             what,
@@ -96,7 +108,10 @@ mod tests {
     fn trailing_bytes_are_rejected() {
         let mut bytes = encode(&7u32);
         bytes.push(0);
-        assert!(matches!(decode::<u32>("number", &bytes, 16), Err(CodecError::Malformed { .. })));
+        assert!(matches!(
+            decode::<u32>("number", &bytes, 16),
+            Err(CodecError::Malformed { .. })
+        ));
     }
 
     #[test]
@@ -104,7 +119,11 @@ mod tests {
         let bytes = vec![0u8; 17];
         assert_eq!(
             decode::<Vec<u8>>("blob", &bytes, 16),
-            Err(CodecError::TooLarge { what: "blob", len: 17, limit: 16 })
+            Err(CodecError::TooLarge {
+                what: "blob",
+                len: 17,
+                limit: 16
+            })
         );
     }
 

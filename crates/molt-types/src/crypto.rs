@@ -45,9 +45,11 @@ impl PublicKey {
     }
 
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
-        let key = VerifyingKey::from_bytes(&self.0).map_err(|_| SignatureError::InvalidPublicKey)?;
+        let key =
+            VerifyingKey::from_bytes(&self.0).map_err(|_| SignatureError::InvalidPublicKey)?;
         let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
-        key.verify_strict(message, &sig).map_err(|_| SignatureError::Mismatch)
+        key.verify_strict(message, &sig)
+            .map_err(|_| SignatureError::Mismatch)
     }
 }
 
@@ -160,9 +162,15 @@ mod tests {
         let key = SecretKey::from_seed([3; 32]);
         let sig = key.sign(b"hello");
         assert_eq!(key.public_key().verify(b"hello", &sig), Ok(()));
-        assert_eq!(key.public_key().verify(b"hellp", &sig), Err(SignatureError::Mismatch));
+        assert_eq!(
+            key.public_key().verify(b"hellp", &sig),
+            Err(SignatureError::Mismatch)
+        );
         let other = SecretKey::from_seed([4; 32]);
-        assert_eq!(other.public_key().verify(b"hello", &sig), Err(SignatureError::Mismatch));
+        assert_eq!(
+            other.public_key().verify(b"hello", &sig),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]

@@ -39,7 +39,10 @@ pub enum FailureReason {
     #[error("no package with id {package}")]
     UnknownPackage { package: crate::Address },
     #[error("package {package} has no function `{function}`")]
-    UnknownFunction { package: crate::Address, function: String },
+    UnknownFunction {
+        package: crate::Address,
+        function: String,
+    },
     #[error("function `{function}` cannot be called by a transaction: {reason}")]
     NotCallable { function: String, reason: String },
     #[error("the arguments do not match the interface: {reason}")]

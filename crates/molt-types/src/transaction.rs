@@ -27,7 +27,11 @@ pub enum TransactionPayload {
     /// Call an `entry` or `public` function. `package` is an original id (the
     /// latest version runs) or an exact package id; `args` is the canonical
     /// encoding of the parameter tuple.
-    Call { package: Address, function: String, args: Vec<u8> },
+    Call {
+        package: Address,
+        function: String,
+        args: Vec<u8>,
+    },
 }
 
 /// An unsigned transaction.
@@ -61,7 +65,10 @@ pub enum TransactionError {
     #[error(transparent)]
     Codec(#[from] CodecError),
     #[error("the public key belongs to {key_address}, but the transaction's sender is {sender}")]
-    SenderMismatch { sender: Address, key_address: Address },
+    SenderMismatch {
+        sender: Address,
+        key_address: Address,
+    },
     #[error("bad signature: {0}")]
     Signature(#[from] SignatureError),
 }
@@ -82,7 +89,11 @@ impl Transaction {
     /// own the sender address produces a transaction that fails [`SignedTransaction::verify`].
     pub fn sign(self, key: &SecretKey) -> SignedTransaction {
         let signature = key.sign(&self.signing_message());
-        SignedTransaction { transaction: self, public_key: key.public_key(), signature }
+        SignedTransaction {
+            transaction: self,
+            public_key: key.public_key(),
+            signature,
+        }
     }
 }
 
@@ -101,14 +112,19 @@ impl SignedTransaction {
                 key_address,
             });
         }
-        self.public_key.verify(&self.transaction.signing_message(), &self.signature)?;
+        self.public_key
+            .verify(&self.transaction.signing_message(), &self.signature)?;
         Ok(())
     }
 
     /// Decodes untrusted bytes (from RPC or the network) with the transaction
     /// size limit. Does not verify the signature.
     pub fn decode(bytes: &[u8]) -> Result<Self, TransactionError> {
-        Ok(codec::decode("signed transaction", bytes, limits::MAX_TRANSACTION_BYTES)?)
+        Ok(codec::decode(
+            "signed transaction",
+            bytes,
+            limits::MAX_TRANSACTION_BYTES,
+        )?)
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -128,7 +144,10 @@ mod tests {
             gas_budget: 10_000,
             gas_price: 1,
             expiry_height: 100,
-            payload: TransactionPayload::Transfer { to: Address::reserved(9), amount: 5 },
+            payload: TransactionPayload::Transfer {
+                to: Address::reserved(9),
+                amount: 5,
+            },
         }
     }
 
@@ -145,7 +164,10 @@ mod tests {
         let key = SecretKey::from_seed([1; 32]);
         let mut signed = sample(&key).sign(&key);
         signed.transaction.sequence_number = 1;
-        assert!(matches!(signed.verify(), Err(TransactionError::Signature(SignatureError::Mismatch))));
+        assert!(matches!(
+            signed.verify(),
+            Err(TransactionError::Signature(SignatureError::Mismatch))
+        ));
     }
 
     #[test]
@@ -153,7 +175,10 @@ mod tests {
         let key = SecretKey::from_seed([1; 32]);
         let other = SecretKey::from_seed([2; 32]);
         let signed = sample(&key).sign(&other);
-        assert!(matches!(signed.verify(), Err(TransactionError::SenderMismatch { .. })));
+        assert!(matches!(
+            signed.verify(),
+            Err(TransactionError::SenderMismatch { .. })
+        ));
     }
 
     #[test]

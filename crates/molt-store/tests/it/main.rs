@@ -1,1 +1,9 @@
+//! Integration tests of `molt-store`, one binary (see the modules).
 
+mod basics;
+mod crash;
+mod golden;
+mod proofs;
+mod pruning;
+mod roots;
+mod util;

@@ -8,7 +8,9 @@ use molt_types::*;
 use std::path::PathBuf;
 
 fn fixture_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.hex"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.hex"))
 }
 
 fn check<T: BorshSerialize>(name: &str, value: &T) {
@@ -39,7 +41,10 @@ fn transaction() -> Transaction {
         gas_budget: 50_000,
         gas_price: 2,
         expiry_height: 1_000,
-        payload: TransactionPayload::Transfer { to: Address::reserved(0x42), amount: 1_234_567 },
+        payload: TransactionPayload::Transfer {
+            to: Address::reserved(0x42),
+            amount: 1_234_567,
+        },
     }
 }
 
@@ -75,7 +80,12 @@ fn golden_transaction() {
 
 #[test]
 fn golden_payloads() {
-    check("payload_publish", &TransactionPayload::Publish { module: vec![0, 0x61, 0x73, 0x6d] });
+    check(
+        "payload_publish",
+        &TransactionPayload::Publish {
+            module: vec![0, 0x61, 0x73, 0x6d],
+        },
+    );
     check(
         "payload_call",
         &TransactionPayload::Call {
@@ -90,7 +100,13 @@ fn golden_payloads() {
 fn golden_block() {
     check("block_header", &header());
     check("block_id", &header().id());
-    check("block", &Block { header: header(), transactions: vec![transaction().sign(&key())] });
+    check(
+        "block",
+        &Block {
+            header: header(),
+            transactions: vec![transaction().sign(&key())],
+        },
+    );
 }
 
 #[test]
@@ -120,14 +136,31 @@ fn golden_receipt() {
         "failure_reasons",
         &vec![
             FailureReason::OutOfGas { budget: 10 },
-            FailureReason::InsufficientBalance { needed: 5, available: 4 },
+            FailureReason::InsufficientBalance {
+                needed: 5,
+                available: 4,
+            },
             FailureReason::Trap("unreachable".into()),
-            FailureReason::InvalidModule { reason: "float".into() },
-            FailureReason::UnknownPackage { package: Address::reserved(5) },
-            FailureReason::UnknownFunction { package: Address::reserved(5), function: "f".into() },
-            FailureReason::NotCallable { function: "f".into(), reason: "internal".into() },
-            FailureReason::InvalidArguments { reason: "short".into() },
-            FailureReason::LimitExceeded { reason: "memory".into() },
+            FailureReason::InvalidModule {
+                reason: "float".into(),
+            },
+            FailureReason::UnknownPackage {
+                package: Address::reserved(5),
+            },
+            FailureReason::UnknownFunction {
+                package: Address::reserved(5),
+                function: "f".into(),
+            },
+            FailureReason::NotCallable {
+                function: "f".into(),
+                reason: "internal".into(),
+            },
+            FailureReason::InvalidArguments {
+                reason: "short".into(),
+            },
+            FailureReason::LimitExceeded {
+                reason: "memory".into(),
+            },
         ],
     );
 }

@@ -14,9 +14,16 @@ fn arb_payload() -> impl Strategy<Value = TransactionPayload> {
             .prop_map(|(to, amount)| TransactionPayload::Transfer { to, amount }),
         prop::collection::vec(any::<u8>(), 0..256)
             .prop_map(|module| TransactionPayload::Publish { module }),
-        (arb_address(), "[a-z_]{1,16}", prop::collection::vec(any::<u8>(), 0..64)).prop_map(
-            |(package, function, args)| TransactionPayload::Call { package, function, args }
-        ),
+        (
+            arb_address(),
+            "[a-z_]{1,16}",
+            prop::collection::vec(any::<u8>(), 0..64)
+        )
+            .prop_map(|(package, function, args)| TransactionPayload::Call {
+                package,
+                function,
+                args
+            }),
     ]
 }
 
@@ -30,35 +37,50 @@ fn arb_transaction() -> impl Strategy<Value = Transaction> {
         any::<u64>(),
         arb_payload(),
     )
-        .prop_map(|(chain, sender, seq, budget, price, expiry, payload)| Transaction {
-            chain_id: ChainId::new(&chain).unwrap(),
-            sender,
-            sequence_number: seq,
-            gas_budget: budget,
-            gas_price: price,
-            expiry_height: expiry,
-            payload,
-        })
+        .prop_map(
+            |(chain, sender, seq, budget, price, expiry, payload)| Transaction {
+                chain_id: ChainId::new(&chain).unwrap(),
+                sender,
+                sequence_number: seq,
+                gas_budget: budget,
+                gas_price: price,
+                expiry_height: expiry,
+                payload,
+            },
+        )
 }
 
 fn arb_receipt() -> impl Strategy<Value = Receipt> {
     let status = prop_oneof![
         Just(ExecutionStatus::Success),
-        any::<u64>().prop_map(|budget| ExecutionStatus::Failure(FailureReason::OutOfGas { budget })),
+        any::<u64>()
+            .prop_map(|budget| ExecutionStatus::Failure(FailureReason::OutOfGas { budget })),
         (any::<u32>(), ".{0,40}").prop_map(|(code, message)| {
             ExecutionStatus::Failure(FailureReason::Aborted { code, message })
         }),
     ];
-    let event = (arb_address(), "[A-Za-z]{1,20}", prop::collection::vec(any::<u8>(), 0..64))
-        .prop_map(|(emitter, name, data)| Event { emitter, name, data });
-    (any::<[u8; 32]>(), status, any::<u64>(), prop::collection::vec(event, 0..4)).prop_map(
-        |(id, status, gas_used, events)| Receipt {
+    let event = (
+        arb_address(),
+        "[A-Za-z]{1,20}",
+        prop::collection::vec(any::<u8>(), 0..64),
+    )
+        .prop_map(|(emitter, name, data)| Event {
+            emitter,
+            name,
+            data,
+        });
+    (
+        any::<[u8; 32]>(),
+        status,
+        any::<u64>(),
+        prop::collection::vec(event, 0..4),
+    )
+        .prop_map(|(id, status, gas_used, events)| Receipt {
             transaction_id: Digest(id),
             status,
             gas_used,
             events,
-        },
-    )
+        })
 }
 
 proptest! {

@@ -1,0 +1,71 @@
+//! `molt node --dev`: run a local chain.
+
+use crate::output::Output;
+use anyhow::{Result, anyhow, bail};
+use molt_node::{Node, NodeConfig};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct NodeArgs {
+    /// Run a single-validator local chain with funded dev accounts (dev0..dev3).
+    #[arg(long)]
+    pub dev: bool,
+    /// Where the chain's state, blocks and receipts live. Default: <home>/dev.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// JSON-RPC port on 127.0.0.1 (HTTP and WebSocket).
+    #[arg(long, default_value_t = molt_node::DEFAULT_RPC_PORT)]
+    pub rpc_port: u16,
+    /// Milliseconds between blocks.
+    #[arg(long, default_value_t = 500)]
+    pub block_time: u64,
+}
+
+pub fn run(args: NodeArgs, home: &Path, out: &Output) -> Result<()> {
+    if !args.dev {
+        bail!("only dev mode exists so far: run `molt node --dev`");
+    }
+    if args.block_time == 0 {
+        bail!("--block-time must be at least 1 millisecond");
+    }
+    let data_dir = args.data_dir.unwrap_or_else(|| home.join("dev"));
+    let config = NodeConfig::dev(
+        data_dir.clone(),
+        args.rpc_port,
+        Duration::from_millis(args.block_time),
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let mut node = Node::start(config).await.map_err(|e| anyhow!("the node could not start: {e}"))?;
+        let height = node.shared.runtime.height();
+        let url = format!("http://{}", node.rpc_addr);
+        let mut text = format!(
+            "molt dev node: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\ndev accounts (use --from devN):\n",
+            node.shared.runtime.chain_id(),
+            data_dir.display()
+        );
+        for i in 0..molt_runtime::DEV_ACCOUNTS {
+            text.push_str(&format!("  dev{i}  {}\n", molt_runtime::dev_key(i).address()));
+        }
+        text.push_str("press Ctrl-C to stop");
+        out.result(&text, serde_json::json!({"rpc": url, "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir}));
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        let fatal = tokio::select! {
+            _ = tokio::signal::ctrl_c() => None,
+            _ = sigterm.recv() => None,
+            r = node.producer_finished() => Some(r),
+        };
+        if let Some(r) = fatal {
+            r?;
+            bail!("block production stopped unexpectedly");
+        }
+        out.progress("shutting down after the current block...");
+        let height = node.shared.runtime.height();
+        node.stop().await?;
+        out.progress(&format!("stopped at height {height}"));
+        Ok(())
+    })
+}

@@ -1,0 +1,53 @@
+//! Runtime errors: why a transaction is refused before inclusion, and
+//! failures of the node itself.
+
+use molt_types::{Address, ChainId, TransactionError};
+
+/// Why a transaction cannot be included. Nothing is charged and no state
+/// changes; the sender sees this at submission.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("malformed transaction: {0}")]
+    Malformed(#[from] TransactionError),
+    #[error("wrong chain: the transaction is for {found}, this chain is {expected}")]
+    WrongChain { expected: ChainId, found: ChainId },
+    #[error(
+        "sequence number {found} was already used; the account's next sequence number is {expected}"
+    )]
+    SequenceTooOld { expected: u64, found: u64 },
+    #[error("sequence number {found} is ahead of the account's next sequence number {expected}")]
+    SequenceTooNew { expected: u64, found: u64 },
+    #[error("the transaction expired at height {expiry}; the chain is at height {height}")]
+    Expired { expiry: u64, height: u64 },
+    #[error("gas budget {budget} is below the minimum of {minimum} for this transaction")]
+    GasBudgetTooLow { budget: u64, minimum: u64 },
+    #[error("gas budget {budget} is above the maximum of {maximum}")]
+    GasBudgetTooHigh { budget: u64, maximum: u64 },
+    #[error("gas price {price} is below the minimum of {minimum}")]
+    GasPriceTooLow { price: u64, minimum: u64 },
+    #[error("balance {balance} of {account} cannot pay the gas budget ({needed} = budget x price)")]
+    CannotPayGas {
+        account: Address,
+        balance: u64,
+        needed: u64,
+    },
+    #[error("the transaction is {size} bytes, over the limit of {limit}")]
+    TooLarge { size: usize, limit: usize },
+}
+
+/// A failure of the node itself (storage, corrupt state): fatal for the block.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("storage: {0}")]
+    Store(#[from] molt_store::StoreError),
+    #[error("corrupt state record at {key}: {reason}")]
+    Corrupt { key: String, reason: String },
+    #[error("invalid genesis: {0}")]
+    Genesis(String),
+    #[error("the VM could not be configured: {0}")]
+    VmConfig(String),
+    #[error("block {height} is not the next block (the chain is at {latest:?})")]
+    NotNextBlock { height: u64, latest: Option<u64> },
+    #[error("block verification failed: {0}")]
+    InvalidBlock(String),
+}

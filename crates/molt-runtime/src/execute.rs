@@ -1,0 +1,497 @@
+//! Executing one transaction against the block's overlay.
+//!
+//! Order of a transaction, as every node runs it:
+//! 1. checks that need no execution ([`Rejection`]): chain, signature,
+//!    expiry, sequence number, gas budget and price, balance for the budget;
+//! 2. the budget (`gas_budget x gas_price`) is taken from the sender and the
+//!    sequence number advances: from here on the transaction is included;
+//! 3. the payload runs inside a checkpoint: on failure every write and event
+//!    of the payload is undone;
+//! 4. unused gas is refunded and the fee (`gas_used x gas_price`) goes to
+//!    the block's proposer.
+
+use crate::error::{Rejection, RuntimeError};
+use crate::host::{RuntimeHost, package_info, read_record, resolve};
+use crate::overlay::Overlay;
+use crate::params::ChainParams;
+use crate::state::{self, Account, PackageRecord, PackageVersion, UpgradeCap, UpgradePolicy};
+use borsh::BorshSerialize;
+use molt_interface::Visibility;
+use molt_types::{
+    Address, ChainId, Digest, Event, ExecutionStatus, FailureReason, Receipt, SignedTransaction,
+    TransactionPayload, codec, sha3_256_tagged,
+};
+use molt_vm::{CallContext, CallTarget, Vm, VmError};
+
+/// The emitter of events of native (non-program) actions.
+pub const SYSTEM_ADDRESS: Address = Address::ZERO;
+
+/// Where and when a transaction runs.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockEnv {
+    pub height: u64,
+    pub timestamp_ms: u64,
+    pub proposer: Address,
+}
+
+/// The executor's fixed inputs.
+#[derive(Debug, Clone, Copy)]
+pub struct Executor<'r> {
+    pub vm: &'r Vm,
+    pub chain_id: &'r ChainId,
+    pub params: &'r ChainParams,
+}
+
+/// The gas a transaction pays before its payload runs.
+pub fn intrinsic_gas(params: &ChainParams, tx: &SignedTransaction, encoded_len: usize) -> u64 {
+    let mut gas = params
+        .base_gas
+        .saturating_add(params.gas_per_byte.saturating_mul(encoded_len as u64));
+    if let TransactionPayload::Publish { module } = &tx.transaction.payload {
+        gas = gas.saturating_add(
+            params
+                .publish_gas_per_byte
+                .saturating_mul(module.len() as u64),
+        );
+    }
+    gas
+}
+
+pub fn account(overlay: &Overlay<'_>, a: &Address) -> Result<Account, RuntimeError> {
+    Ok(read_record::<Account>(overlay, &state::account_key(a))?.unwrap_or_default())
+}
+
+fn put<T: BorshSerialize>(overlay: &mut Overlay<'_>, key: Vec<u8>, value: &T) {
+    overlay.put(key, codec::encode(value));
+}
+
+/// The id of the package published by transaction `tx`.
+pub fn new_package_id(tx: &Digest) -> Address {
+    Address::from_digest(sha3_256_tagged(b"molt/package-id", tx.as_bytes()))
+}
+
+/// The id of the upgrade capability of package `original_id`.
+pub fn cap_id(original_id: &Address) -> Address {
+    Address::from_digest(sha3_256_tagged(b"molt/upgrade-cap", original_id.as_bytes()))
+}
+
+/// Maps a VM failure to the receipt's typed reason.
+pub fn failure_of(error: VmError, budget: u64) -> FailureReason {
+    match error {
+        VmError::OutOfGas { .. } => FailureReason::OutOfGas { budget },
+        VmError::Aborted { code, message } => FailureReason::Aborted { code, message },
+        VmError::Trap { message } => FailureReason::Trap(message),
+        VmError::UnknownFunction { name } => FailureReason::UnknownFunction {
+            package: Address::ZERO,
+            function: name,
+        },
+        VmError::NotCallable {
+            name,
+            visibility,
+            from,
+        } => FailureReason::NotCallable {
+            function: name,
+            reason: format!("it is {visibility} and cannot be called from {from}"),
+        },
+        VmError::UnexpectedArguments { name, len } => FailureReason::InvalidArguments {
+            reason: format!("`{name}` takes no arguments, got {len} bytes"),
+        },
+        VmError::UnknownPackage { package } => FailureReason::UnknownPackage { package },
+        e @ (VmError::MemoryLimit { .. }
+        | VmError::CallDepthExceeded { .. }
+        | VmError::StackOverflow { .. }
+        | VmError::LimitExceeded { .. }
+        | VmError::GasLimitTooHigh { .. }) => FailureReason::LimitExceeded {
+            reason: e.to_string(),
+        },
+        e @ (VmError::ModuleTooLarge { .. }
+        | VmError::InvalidModule { .. }
+        | VmError::UnknownImport { .. }
+        | VmError::ImportSignatureMismatch { .. }
+        | VmError::MissingInterface
+        | VmError::InterfaceTooLarge { .. }
+        | VmError::BadInterface { .. }
+        | VmError::MissingExport { .. }
+        | VmError::ExportSignatureMismatch { .. }
+        | VmError::UndeclaredExport { .. }) => FailureReason::InvalidModule {
+            reason: e.to_string(),
+        },
+        other => FailureReason::Trap(other.to_string()),
+    }
+}
+
+/// A `Call` payload's inputs.
+struct Call<'a> {
+    sender: &'a Address,
+    package: &'a Address,
+    function: &'a str,
+    args: &'a [u8],
+    budget: u64,
+}
+
+/// A payload's failure and the gas it used.
+struct Failed {
+    reason: FailureReason,
+    gas_used: u64,
+}
+
+impl Executor<'_> {
+    /// Checks that need no execution. `height` is the block the transaction
+    /// would be included in.
+    pub fn precheck(
+        &self,
+        overlay: &Overlay<'_>,
+        tx: &SignedTransaction,
+        encoded_len: usize,
+        height: u64,
+        allow_future_sequence: bool,
+    ) -> Result<u64, Rejection> {
+        let t = &tx.transaction;
+        let limit = codec::limits::MAX_TRANSACTION_BYTES;
+        if encoded_len > limit {
+            return Err(Rejection::TooLarge {
+                size: encoded_len,
+                limit,
+            });
+        }
+        if &t.chain_id != self.chain_id {
+            return Err(Rejection::WrongChain {
+                expected: self.chain_id.clone(),
+                found: t.chain_id.clone(),
+            });
+        }
+        tx.verify()?;
+        if t.expiry_height < height {
+            return Err(Rejection::Expired {
+                expiry: t.expiry_height,
+                height,
+            });
+        }
+        let intrinsic = intrinsic_gas(self.params, tx, encoded_len);
+        if t.gas_budget < intrinsic {
+            return Err(Rejection::GasBudgetTooLow {
+                budget: t.gas_budget,
+                minimum: intrinsic,
+            });
+        }
+        if t.gas_budget > self.params.max_gas_budget {
+            return Err(Rejection::GasBudgetTooHigh {
+                budget: t.gas_budget,
+                maximum: self.params.max_gas_budget,
+            });
+        }
+        if t.gas_price < self.params.min_gas_price {
+            return Err(Rejection::GasPriceTooLow {
+                price: t.gas_price,
+                minimum: self.params.min_gas_price,
+            });
+        }
+        // A state read failure here is reported as a zero balance; the block
+        // builder re-reads under the same overlay and fails hard instead.
+        let acct = account(overlay, &t.sender).unwrap_or_default();
+        if t.sequence_number < acct.sequence_number {
+            return Err(Rejection::SequenceTooOld {
+                expected: acct.sequence_number,
+                found: t.sequence_number,
+            });
+        }
+        if t.sequence_number > acct.sequence_number && !allow_future_sequence {
+            return Err(Rejection::SequenceTooNew {
+                expected: acct.sequence_number,
+                found: t.sequence_number,
+            });
+        }
+        let needed = t
+            .gas_budget
+            .checked_mul(t.gas_price)
+            .ok_or(Rejection::CannotPayGas {
+                account: t.sender,
+                balance: acct.balance,
+                needed: u64::MAX,
+            })?;
+        if acct.balance < needed {
+            return Err(Rejection::CannotPayGas {
+                account: t.sender,
+                balance: acct.balance,
+                needed,
+            });
+        }
+        Ok(intrinsic)
+    }
+
+    /// Applies one transaction. `Ok(Err(_))`: not includable, nothing changed.
+    pub fn apply(
+        &self,
+        overlay: &mut Overlay<'_>,
+        tx: &SignedTransaction,
+        encoded_len: usize,
+        env: BlockEnv,
+    ) -> Result<Result<Receipt, Rejection>, RuntimeError> {
+        let intrinsic = match self.precheck(overlay, tx, encoded_len, env.height, false) {
+            Ok(g) => g,
+            Err(r) => return Ok(Err(r)),
+        };
+        let t = &tx.transaction;
+        let id = tx.id();
+        let mut sender = account(overlay, &t.sender)?;
+        let budget_cost = t.gas_budget * t.gas_price; // checked in precheck
+        sender.balance -= budget_cost;
+        sender.sequence_number += 1;
+        put(overlay, state::account_key(&t.sender), &sender);
+
+        overlay.take_events();
+        overlay.checkpoint();
+        let outcome = self.run_payload(overlay, tx, &id, env, t.gas_budget - intrinsic);
+        let (status, exec_gas) = match outcome? {
+            Ok(gas) => {
+                overlay.commit();
+                (ExecutionStatus::Success, gas)
+            }
+            Err(Failed { reason, gas_used }) => {
+                overlay.revert();
+                (ExecutionStatus::Failure(reason), gas_used)
+            }
+        };
+        let gas_used = intrinsic.saturating_add(exec_gas).min(t.gas_budget);
+        let events = overlay.take_events();
+
+        let mut sender = account(overlay, &t.sender)?;
+        sender.balance += (t.gas_budget - gas_used) * t.gas_price;
+        put(overlay, state::account_key(&t.sender), &sender);
+        let mut proposer = account(overlay, &env.proposer)?;
+        proposer.balance = proposer.balance.saturating_add(gas_used * t.gas_price);
+        put(overlay, state::account_key(&env.proposer), &proposer);
+
+        Ok(Ok(Receipt {
+            transaction_id: id,
+            status,
+            gas_used,
+            events,
+        }))
+    }
+
+    fn run_payload(
+        &self,
+        overlay: &mut Overlay<'_>,
+        tx: &SignedTransaction,
+        id: &Digest,
+        env: BlockEnv,
+        gas_left: u64,
+    ) -> Result<Result<u64, Failed>, RuntimeError> {
+        let t = &tx.transaction;
+        let fail = |reason| {
+            Ok(Err(Failed {
+                reason,
+                gas_used: 0,
+            }))
+        };
+        match &t.payload {
+            TransactionPayload::Transfer { to, amount } => {
+                let mut from = account(overlay, &t.sender)?;
+                if from.balance < *amount {
+                    return fail(FailureReason::InsufficientBalance {
+                        needed: *amount,
+                        available: from.balance,
+                    });
+                }
+                from.balance -= amount;
+                put(overlay, state::account_key(&t.sender), &from);
+                let mut dest = account(overlay, to)?;
+                dest.balance = dest.balance.saturating_add(*amount);
+                put(overlay, state::account_key(to), &dest);
+                overlay.emit(Event {
+                    emitter: SYSTEM_ADDRESS,
+                    name: "Transfer".into(),
+                    data: codec::encode(&(t.sender, *to, *amount)),
+                });
+                Ok(Ok(0))
+            }
+            TransactionPayload::Publish { module } => {
+                self.publish(overlay, tx, module, id, env, gas_left)
+            }
+            TransactionPayload::Call {
+                package,
+                function,
+                args,
+            } => {
+                let call = Call {
+                    sender: &t.sender,
+                    package,
+                    function,
+                    args,
+                    budget: t.gas_budget,
+                };
+                self.call(overlay, call, env, gas_left)
+            }
+        }
+    }
+
+    fn publish(
+        &self,
+        overlay: &mut Overlay<'_>,
+        tx: &SignedTransaction,
+        module: &[u8],
+        id: &Digest,
+        env: BlockEnv,
+        gas_left: u64,
+    ) -> Result<Result<u64, Failed>, RuntimeError> {
+        let t = &tx.transaction;
+        let budget = t.gas_budget;
+        let prepared = match self.vm.prepare(module) {
+            Ok(p) => p,
+            Err(e) => {
+                return Ok(Err(Failed {
+                    reason: failure_of(e, budget),
+                    gas_used: 0,
+                }));
+            }
+        };
+        let interface = prepared.interface().clone();
+        let package_id = new_package_id(id);
+        let version = PackageVersion {
+            package_id,
+            original_id: package_id,
+            version: 1,
+            edition: 0,
+            checksum: prepared.checksum(),
+            owner: t.sender,
+            interface: interface.clone(),
+            height: env.height,
+            transaction: *id,
+            policy: UpgradePolicy::Compatible,
+        };
+        let cap = UpgradeCap {
+            id: cap_id(&package_id),
+            package: package_id,
+            owner: t.sender,
+            policy: UpgradePolicy::Compatible,
+        };
+        overlay.put(state::code_key(&version.checksum), module.to_vec());
+        put(overlay, state::package_key(&package_id), &version);
+        put(
+            overlay,
+            state::record_key(&package_id),
+            &PackageRecord {
+                original_id: package_id,
+                versions: vec![package_id],
+                cap: Some(cap.id),
+            },
+        );
+        put(overlay, state::cap_key(&cap.id), &cap);
+
+        let ctx = CallContext {
+            caller: t.sender,
+            origin: t.sender,
+            block_height: env.height,
+            block_time_ms: env.timestamp_ms,
+            package: package_info(&version),
+        };
+        let mut used = 0u64;
+        let mut targets = Vec::new();
+        if interface.constructor.is_some() {
+            targets.push(CallTarget::Constructor);
+        }
+        if interface.init {
+            targets.push(CallTarget::Init);
+        }
+        for target in targets {
+            let mut host = RuntimeHost { overlay };
+            match self.vm.call(
+                &prepared,
+                &mut host,
+                ctx.clone(),
+                &target,
+                &[],
+                gas_left - used,
+            ) {
+                Ok(out) => used += out.gas_used,
+                Err(e) => {
+                    return Ok(Err(Failed {
+                        reason: failure_of(e.error, budget),
+                        gas_used: used + e.gas_used,
+                    }));
+                }
+            }
+        }
+        overlay.emit(Event {
+            emitter: package_id,
+            name: "PackagePublished".into(),
+            data: codec::encode(&(package_id, 1u64, version.checksum)),
+        });
+        Ok(Ok(used))
+    }
+
+    fn call(
+        &self,
+        overlay: &mut Overlay<'_>,
+        call: Call<'_>,
+        env: BlockEnv,
+        gas_left: u64,
+    ) -> Result<Result<u64, Failed>, RuntimeError> {
+        let Call {
+            sender,
+            package,
+            function,
+            args,
+            budget,
+        } = call;
+        let fail = |reason| {
+            Ok(Err(Failed {
+                reason,
+                gas_used: 0,
+            }))
+        };
+        let Some(version) = resolve(overlay, package)? else {
+            return fail(FailureReason::UnknownPackage { package: *package });
+        };
+        let Some(decl) = version.interface.function(function) else {
+            return fail(FailureReason::UnknownFunction {
+                package: *package,
+                function: function.into(),
+            });
+        };
+        if decl.visibility == Visibility::Internal {
+            return fail(FailureReason::NotCallable {
+                function: function.into(),
+                reason: "it is internal to the program".into(),
+            });
+        }
+        if let Err(e) = molt_interface::check_args(&version.interface, decl, args) {
+            return fail(FailureReason::InvalidArguments {
+                reason: e.to_string(),
+            });
+        }
+        let code = overlay
+            .get(&state::code_key(&version.checksum))?
+            .ok_or_else(|| RuntimeError::Corrupt {
+                key: "code".into(),
+                reason: format!("code of {} missing", version.package_id),
+            })?;
+        let prepared = match self.vm.prepare(&code) {
+            Ok(p) => p,
+            Err(e) => return fail(failure_of(e, budget)),
+        };
+        let ctx = CallContext {
+            caller: *sender,
+            origin: *sender,
+            block_height: env.height,
+            block_time_ms: env.timestamp_ms,
+            package: package_info(&version),
+        };
+        let mut host = RuntimeHost { overlay };
+        match self.vm.call(
+            &prepared,
+            &mut host,
+            ctx,
+            &CallTarget::Function(function.into()),
+            args,
+            gas_left,
+        ) {
+            Ok(out) => Ok(Ok(out.gas_used)),
+            Err(e) => Ok(Err(Failed {
+                reason: failure_of(e.error, budget),
+                gas_used: e.gas_used,
+            })),
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! Genesis: the chain's first state.
+
+use crate::params::ChainParams;
+use molt_types::{Address, ChainId, PublicKey, SecretKey};
+use serde::Serialize;
+
+/// A validator of the chain.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, borsh::BorshSerialize, borsh::BorshDeserialize,
+)]
+pub struct Validator {
+    pub address: Address,
+    pub public_key: PublicKey,
+    pub voting_power: u64,
+}
+
+/// Everything the first block is built from.
+#[derive(Debug, Clone)]
+pub struct Genesis {
+    pub chain_id: ChainId,
+    /// Accounts and their starting balances.
+    pub accounts: Vec<(Address, u64)>,
+    pub validators: Vec<Validator>,
+    pub params: ChainParams,
+    pub timestamp_ms: u64,
+    // The framework packages (DESIGN.md section 3) will be installed here
+    // from their committed release artifacts once they exist.
+}
+
+/// The balance of each dev account.
+pub const DEV_ACCOUNT_BALANCE: u64 = 1_000_000_000_000;
+/// How many funded accounts `molt node --dev` creates.
+pub const DEV_ACCOUNTS: u8 = 4;
+
+/// The secret key of dev account `i` (deterministic, public knowledge: for
+/// local chains only).
+pub fn dev_key(i: u8) -> SecretKey {
+    let mut seed = [0u8; 32];
+    seed[..9].copy_from_slice(b"molt-dev-");
+    seed[31] = i;
+    SecretKey::from_seed(seed)
+}
+
+/// The validator key of the dev chain.
+pub fn dev_validator_key() -> SecretKey {
+    let mut seed = [0u8; 32];
+    seed[..15].copy_from_slice(b"molt-dev-valid-");
+    SecretKey::from_seed(seed)
+}
+
+impl Genesis {
+    /// The dev chain: `molt-dev`, four funded accounts, one validator.
+    pub fn dev() -> Self {
+        let validator = dev_validator_key();
+        Genesis {
+            chain_id: ChainId::dev(),
+            accounts: (0..DEV_ACCOUNTS)
+                .map(|i| (dev_key(i).address(), DEV_ACCOUNT_BALANCE))
+                .collect(),
+            validators: vec![Validator {
+                address: validator.address(),
+                public_key: validator.public_key(),
+                voting_power: 1,
+            }],
+            params: ChainParams::default(),
+            timestamp_ms: 0,
+        }
+    }
+}

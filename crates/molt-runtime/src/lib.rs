@@ -1,0 +1,27 @@
+//! The Molt state machine: executes blocks of signed transactions
+//! deterministically against the authenticated store.
+//!
+//! The runtime knows nothing of networking: a node (dev block producer now,
+//! BFT consensus later) hands it candidate transactions, a proposer and a
+//! timestamp, and gets back a committed block and its receipts
+//! ([`Runtime::produce_block`]). Everything else is reads.
+//!
+//! Execution rules are in [`execute`]; the state layout in [`state`].
+
+mod error;
+pub mod execute;
+mod genesis;
+mod host;
+mod overlay;
+mod params;
+mod runtime;
+pub mod state;
+
+pub use error::{Rejection, RuntimeError};
+pub use execute::{SYSTEM_ADDRESS, cap_id, intrinsic_gas, new_package_id};
+pub use genesis::{
+    DEV_ACCOUNT_BALANCE, DEV_ACCOUNTS, Genesis, Validator, dev_key, dev_validator_key,
+};
+pub use params::ChainParams;
+pub use runtime::{ProducedBlock, ProvenValue, ReceiptRecord, Runtime, ViewError};
+pub use state::{Account, PackageRecord, PackageVersion, UpgradeCap, UpgradePolicy};

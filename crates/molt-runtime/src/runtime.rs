@@ -1,0 +1,458 @@
+//! [`Runtime`]: opening the chain state, producing blocks, answering queries.
+
+use crate::error::{Rejection, RuntimeError};
+use crate::execute::{BlockEnv, Executor, account};
+use crate::genesis::{Genesis, Validator};
+use crate::host::{RuntimeHost, package_info, read_record, resolve};
+use crate::overlay::Overlay;
+use crate::params::ChainParams;
+use crate::state::{self, Account, PackageRecord, PackageVersion, UpgradeCap};
+use borsh::{BorshDeserialize, BorshSerialize};
+use molt_store::{AuxBatch, StateProof, Store, StoreConfig};
+use molt_types::{
+    Address, Block, BlockHeader, ChainId, Digest, Receipt, SignedTransaction, TransactionId, codec,
+    transactions_root,
+};
+use molt_vm::{CallContext, CallTarget, Vm, VmConfig};
+use std::path::Path;
+
+const AUX_BLOCKS: &str = "blocks";
+const AUX_RECEIPTS: &str = "receipts";
+const AUX_CHAIN: &str = "chain";
+const CHAIN_INFO_KEY: &[u8] = b"info";
+const PARAMS_KEY: &[u8] = b"chain/params";
+const VALIDATORS_KEY: &[u8] = b"chain/validators";
+
+/// A receipt with where its transaction was included.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct ReceiptRecord {
+    pub receipt: Receipt,
+    pub height: u64,
+    pub index: u32,
+}
+
+/// Facts fixed at genesis, kept beside the state.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+struct ChainInfo {
+    chain_id: ChainId,
+    genesis_id: Digest,
+}
+
+/// A block that was executed and committed, with its receipts and the
+/// candidate transactions that could not be included.
+#[derive(Debug, Clone)]
+pub struct ProducedBlock {
+    pub block: Block,
+    pub receipts: Vec<Receipt>,
+    pub rejected: Vec<(TransactionId, Rejection)>,
+}
+
+/// A storage value with its proof against the state root of `version`.
+#[derive(Debug, Clone)]
+pub struct ProvenValue {
+    pub value: Option<Vec<u8>>,
+    pub proof: StateProof,
+    pub version: u64,
+    pub state_root: Digest,
+    /// The key in the state tree (the program key in its namespace).
+    pub state_key: Vec<u8>,
+}
+
+/// Why a read-only call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ViewError {
+    #[error("no package with id {0}")]
+    UnknownPackage(Address),
+    #[error("package {package} has no function `{function}`")]
+    UnknownFunction { package: Address, function: String },
+    #[error("`{0}` is not a view function; send a transaction to call it")]
+    NotView(String),
+    #[error("the arguments do not match the interface: {0}")]
+    InvalidArguments(String),
+    #[error("the call failed: {0}")]
+    Failed(String),
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
+
+/// The state machine over one store.
+#[derive(Debug)]
+pub struct Runtime {
+    store: Store,
+    vm: Vm,
+    chain_id: ChainId,
+    params: ChainParams,
+}
+
+impl Runtime {
+    /// Opens the chain state in `dir`, writing genesis if the store is empty.
+    /// An existing store must belong to `genesis.chain_id`.
+    pub fn open(dir: &Path, genesis: &Genesis, config: StoreConfig) -> Result<Self, RuntimeError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| RuntimeError::Genesis(format!("cannot create {}: {e}", dir.display())))?;
+        let store = Store::open(&dir.join("state.redb"), config)?;
+        let vm = Vm::new(VmConfig::default()).map_err(|e| RuntimeError::VmConfig(e.to_string()))?;
+        let mut rt = Runtime {
+            store,
+            vm,
+            chain_id: genesis.chain_id.clone(),
+            params: genesis.params.clone(),
+        };
+        match rt.store.get_aux(AUX_CHAIN, CHAIN_INFO_KEY)? {
+            None => rt.write_genesis(genesis)?,
+            Some(bytes) => {
+                let info: ChainInfo = codec::decode("chain info", &bytes, 4096).map_err(|e| {
+                    RuntimeError::Corrupt {
+                        key: "chain info".into(),
+                        reason: e.to_string(),
+                    }
+                })?;
+                if info.chain_id != genesis.chain_id {
+                    return Err(RuntimeError::Genesis(format!(
+                        "the data directory holds chain {}, not {}",
+                        info.chain_id, genesis.chain_id
+                    )));
+                }
+                let overlay = Overlay::new(&rt.store);
+                if let Some(params) = read_record::<ChainParams>(&overlay, PARAMS_KEY)? {
+                    rt.params = params;
+                }
+            }
+        }
+        Ok(rt)
+    }
+
+    fn write_genesis(&mut self, genesis: &Genesis) -> Result<(), RuntimeError> {
+        if genesis.validators.is_empty() {
+            return Err(RuntimeError::Genesis(
+                "at least one validator is required".into(),
+            ));
+        }
+        let mut overlay = Overlay::new(&self.store);
+        for (addr, balance) in &genesis.accounts {
+            overlay.put(
+                state::account_key(addr),
+                codec::encode(&Account {
+                    balance: *balance,
+                    sequence_number: 0,
+                }),
+            );
+        }
+        overlay.put(PARAMS_KEY.to_vec(), codec::encode(&genesis.params));
+        overlay.put(VALIDATORS_KEY.to_vec(), codec::encode(&genesis.validators));
+        let batch = overlay.into_batch();
+        let chain_id = genesis.chain_id.clone();
+        let proposer = genesis.validators[0].address;
+        let timestamp_ms = genesis.timestamp_ms;
+        self.store.commit_with(0, &batch, |root| {
+            let header = BlockHeader {
+                chain_id: chain_id.clone(),
+                height: 0,
+                parent: Digest::ZERO,
+                state_root: root,
+                transactions_root: transactions_root(&[]),
+                proposer,
+                timestamp_ms,
+            };
+            let info = ChainInfo {
+                chain_id: chain_id.clone(),
+                genesis_id: header.id(),
+            };
+            let mut aux = AuxBatch::new();
+            aux.put(
+                AUX_BLOCKS,
+                0u64.to_be_bytes().to_vec(),
+                codec::encode(&Block {
+                    header,
+                    transactions: vec![],
+                }),
+            );
+            aux.put(AUX_CHAIN, CHAIN_INFO_KEY.to_vec(), codec::encode(&info));
+            aux
+        })?;
+        Ok(())
+    }
+
+    pub fn chain_id(&self) -> &ChainId {
+        &self.chain_id
+    }
+
+    pub fn params(&self) -> &ChainParams {
+        &self.params
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn vm(&self) -> &Vm {
+        &self.vm
+    }
+
+    fn executor(&self) -> Executor<'_> {
+        Executor {
+            vm: &self.vm,
+            chain_id: &self.chain_id,
+            params: &self.params,
+        }
+    }
+
+    /// The height of the last committed block.
+    pub fn height(&self) -> u64 {
+        self.store.latest_version().unwrap_or(0)
+    }
+
+    pub fn latest_block(&self) -> Result<Block, RuntimeError> {
+        self.block(self.height())?
+            .ok_or_else(|| RuntimeError::Corrupt {
+                key: "blocks".into(),
+                reason: "the latest block is missing".into(),
+            })
+    }
+
+    /// Admission check for the mempool: could `tx` be included in the next
+    /// block (allowing sequence numbers ahead of the account's)?
+    pub fn check_transaction(
+        &self,
+        tx: &SignedTransaction,
+        encoded_len: usize,
+    ) -> Result<(), Rejection> {
+        let overlay = Overlay::new(&self.store);
+        self.executor()
+            .precheck(&overlay, tx, encoded_len, self.height() + 1, true)
+            .map(|_| ())
+    }
+
+    /// Executes `candidates` in order as the next block, skipping those that
+    /// cannot be included, and commits it atomically with its receipts.
+    pub fn produce_block(
+        &self,
+        candidates: &[SignedTransaction],
+        proposer: Address,
+        timestamp_ms: u64,
+    ) -> Result<ProducedBlock, RuntimeError> {
+        let parent = self.latest_block()?;
+        let height = parent.header.height + 1;
+        // Block time never goes backwards, whatever the proposer's clock says.
+        let timestamp_ms = timestamp_ms.max(parent.header.timestamp_ms.saturating_add(1));
+        let env = BlockEnv {
+            height,
+            timestamp_ms,
+            proposer,
+        };
+        let exec = self.executor();
+        let mut overlay = Overlay::new(&self.store);
+        let mut included = Vec::new();
+        let mut receipts = Vec::new();
+        let mut rejected = Vec::new();
+        for tx in candidates {
+            let len = tx.encode().len();
+            match exec.apply(&mut overlay, tx, len, env)? {
+                Ok(receipt) => {
+                    included.push(tx.clone());
+                    receipts.push(receipt);
+                }
+                Err(why) => rejected.push((tx.id(), why)),
+            }
+        }
+        let batch = overlay.into_batch();
+        let ids: Vec<Digest> = included.iter().map(|t| t.id()).collect();
+        let mut block = Block {
+            header: BlockHeader {
+                chain_id: self.chain_id.clone(),
+                height,
+                parent: parent.header.id(),
+                state_root: Digest::ZERO,
+                transactions_root: transactions_root(&ids),
+                proposer,
+                timestamp_ms,
+            },
+            transactions: included,
+        };
+        let root = self.store.commit_with(height, &batch, |root| {
+            let mut block = block.clone();
+            block.header.state_root = root;
+            let mut aux = AuxBatch::new();
+            aux.put(
+                AUX_BLOCKS,
+                height.to_be_bytes().to_vec(),
+                codec::encode(&block),
+            );
+            for (index, receipt) in receipts.iter().enumerate() {
+                let record = ReceiptRecord {
+                    receipt: receipt.clone(),
+                    height,
+                    index: index as u32,
+                };
+                aux.put(
+                    AUX_RECEIPTS,
+                    receipt.transaction_id.as_bytes().to_vec(),
+                    codec::encode(&record),
+                );
+            }
+            aux
+        })?;
+        block.header.state_root = root;
+        Ok(ProducedBlock {
+            block,
+            receipts,
+            rejected,
+        })
+    }
+
+    pub fn block(&self, height: u64) -> Result<Option<Block>, RuntimeError> {
+        match self.store.get_aux(AUX_BLOCKS, &height.to_be_bytes())? {
+            None => Ok(None),
+            Some(bytes) => Block::decode(&bytes)
+                .map(Some)
+                .map_err(|e| RuntimeError::Corrupt {
+                    key: format!("block {height}"),
+                    reason: e.to_string(),
+                }),
+        }
+    }
+
+    pub fn receipt(&self, id: &TransactionId) -> Result<Option<ReceiptRecord>, RuntimeError> {
+        match self.store.get_aux(AUX_RECEIPTS, id.as_bytes())? {
+            None => Ok(None),
+            Some(bytes) => codec::decode("receipt", &bytes, codec::limits::MAX_RECEIPT_BYTES)
+                .map(Some)
+                .map_err(|e| RuntimeError::Corrupt {
+                    key: format!("receipt {id}"),
+                    reason: e.to_string(),
+                }),
+        }
+    }
+
+    /// The transaction `id` and its receipt, if included.
+    pub fn transaction(
+        &self,
+        id: &TransactionId,
+    ) -> Result<Option<(SignedTransaction, ReceiptRecord)>, RuntimeError> {
+        let Some(record) = self.receipt(id)? else {
+            return Ok(None);
+        };
+        let block = self.block(record.height)?;
+        let tx = block.and_then(|b| b.transactions.into_iter().nth(record.index as usize));
+        Ok(tx.map(|t| (t, record)))
+    }
+
+    pub fn account(&self, a: &Address) -> Result<Account, RuntimeError> {
+        account(&Overlay::new(&self.store), a)
+    }
+
+    pub fn validators(&self) -> Result<Vec<Validator>, RuntimeError> {
+        Ok(read_record(&Overlay::new(&self.store), VALIDATORS_KEY)?.unwrap_or_default())
+    }
+
+    /// A package version by package id, or the latest version by original id.
+    pub fn package(&self, id: &Address) -> Result<Option<PackageVersion>, RuntimeError> {
+        resolve(&Overlay::new(&self.store), id)
+    }
+
+    /// Every version of the package that `id` names (either kind of id).
+    pub fn package_history(
+        &self,
+        id: &Address,
+    ) -> Result<Option<(PackageRecord, Vec<PackageVersion>)>, RuntimeError> {
+        let overlay = Overlay::new(&self.store);
+        let Some(v) = resolve(&overlay, id)? else {
+            return Ok(None);
+        };
+        let Some(record) =
+            read_record::<PackageRecord>(&overlay, &state::record_key(&v.original_id))?
+        else {
+            return Ok(None);
+        };
+        let mut versions = Vec::new();
+        for pid in &record.versions {
+            if let Some(v) = read_record::<PackageVersion>(&overlay, &state::package_key(pid))? {
+                versions.push(v);
+            }
+        }
+        Ok(Some((record, versions)))
+    }
+
+    pub fn upgrade_cap(&self, cap: &Address) -> Result<Option<UpgradeCap>, RuntimeError> {
+        read_record(&Overlay::new(&self.store), &state::cap_key(cap))
+    }
+
+    /// A program storage value at `version` (default latest) with its proof
+    /// against that version's state root.
+    pub fn storage_with_proof(
+        &self,
+        package: &Address,
+        key: &[u8],
+        version: Option<u64>,
+    ) -> Result<Option<ProvenValue>, RuntimeError> {
+        let Some(p) = self.package(package)? else {
+            return Ok(None);
+        };
+        let version = version.unwrap_or(self.height());
+        let (value, proof) = self
+            .store
+            .get_with_proof(&state::data_key(&p.original_id, key), version)?;
+        Ok(Some(ProvenValue {
+            value,
+            proof,
+            version,
+            state_root: self.store.root(version)?,
+            state_key: state::data_key(&p.original_id, key),
+        }))
+    }
+
+    /// Runs a `view` function against the latest state; nothing is kept.
+    pub fn view(
+        &self,
+        package: &Address,
+        function: &str,
+        args: &[u8],
+        gas_limit: u64,
+    ) -> Result<(Vec<u8>, u64), ViewError> {
+        let mut overlay = Overlay::new(&self.store);
+        let version = resolve(&overlay, package)?.ok_or(ViewError::UnknownPackage(*package))?;
+        let decl =
+            version
+                .interface
+                .function(function)
+                .ok_or_else(|| ViewError::UnknownFunction {
+                    package: *package,
+                    function: function.into(),
+                })?;
+        if !decl.view {
+            return Err(ViewError::NotView(function.into()));
+        }
+        molt_interface::check_args(&version.interface, decl, args)
+            .map_err(|e| ViewError::InvalidArguments(e.to_string()))?;
+        let code = overlay
+            .get(&state::code_key(&version.checksum))?
+            .unwrap_or_default();
+        let prepared = self
+            .vm
+            .prepare(&code)
+            .map_err(|e| ViewError::Failed(e.to_string()))?;
+        let latest = self.latest_block()?;
+        let ctx = CallContext {
+            caller: Address::ZERO,
+            origin: Address::ZERO,
+            block_height: latest.header.height,
+            block_time_ms: latest.header.timestamp_ms,
+            package: package_info(&version),
+        };
+        let mut host = RuntimeHost {
+            overlay: &mut overlay,
+        };
+        let gas_limit = gas_limit.min(self.params.max_gas_budget);
+        self.vm
+            .call(
+                &prepared,
+                &mut host,
+                ctx,
+                &CallTarget::Function(function.into()),
+                args,
+                gas_limit,
+            )
+            .map(|out| (out.return_data, out.gas_used))
+            .map_err(|e| ViewError::Failed(e.error.to_string()))
+    }
+}

@@ -1,0 +1,49 @@
+//! The call's context: who called, which block, which package version.
+
+use crate::error::{abort, codes};
+use borsh::{BorshDeserialize, BorshSerialize};
+use molt_types::{Address, Digest};
+
+/// What the host tells a call about itself (`context` import). The field
+/// order is frozen by the host ABI.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct Context {
+    /// The account or program that called this function.
+    pub caller: Address,
+    /// The transaction's sender.
+    pub origin: Address,
+    pub block_height: u64,
+    /// From the block header, never the wall clock.
+    pub block_time_ms: u64,
+    /// This version's package id.
+    pub package_id: Address,
+    /// The package's permanent id (its storage namespace).
+    pub original_id: Address,
+    /// From 1.
+    pub version: u64,
+    /// From 0.
+    pub edition: u16,
+    /// SHA3-256 of this version's module bytes.
+    pub checksum: Digest,
+    /// The package owner.
+    pub owner: Address,
+}
+
+/// The current call's context (one host call).
+pub fn context() -> Context {
+    let bytes = crate::sys::context_bytes();
+    match borsh::from_slice(&bytes) {
+        Ok(ctx) => ctx,
+        Err(_) => abort(codes::PANIC, "molt-sdk: the host's context does not decode"),
+    }
+}
+
+/// The account or program that called this function.
+pub fn caller() -> Address {
+    context().caller
+}
+
+/// Gas remaining for this call.
+pub fn gas_left() -> u64 {
+    crate::sys::gas()
+}

@@ -1,0 +1,86 @@
+//! The boundary between the VM and the world: storage, events and other
+//! packages live behind [`Host`], implemented by the runtime (over the
+//! store) and by [`MemoryHost`](crate::MemoryHost) (in memory, for tests).
+
+use crate::abi::PackageInfo;
+use crate::error::HostError;
+use molt_types::{Address, Event};
+
+/// A storage entry: `(key, value)`.
+pub type StorageEntry = (Vec<u8>, Vec<u8>);
+
+/// The world a call runs against.
+///
+/// # Contract
+///
+/// - **Namespaces.** Storage is addressed by `(namespace, key)`; the VM passes
+///   the running package's `original_id` as the namespace (or, for
+///   `storage_get_foreign`, the id the program names). Keys are compared as
+///   byte strings.
+/// - **Journal.** The VM brackets every call, top-level and nested, with
+///   [`Host::checkpoint`] and then exactly one of [`Host::commit`] (the call
+///   succeeded) or [`Host::revert`] (it failed). Checkpoints nest like a
+///   stack. After `revert` every write and event since the matching
+///   `checkpoint` must be gone; after `commit` they become part of the
+///   enclosing checkpoint (or final, at the outermost level). So a failed
+///   [`Vm::call`](crate::Vm::call) leaves the host as it found it.
+/// - **Errors.** A [`HostError`] is a failure of the host itself (I/O,
+///   missing code), not of the program; the VM ends the call with
+///   [`VmError::Host`](crate::VmError::Host) and the runtime should treat
+///   its own failures as fatal for the block.
+/// - **Determinism.** Every answer must be a function of committed state and
+///   the writes made so far; `storage_next` returns keys in ascending byte
+///   order.
+pub trait Host {
+    /// The value at `key`, if any.
+    fn storage_get(
+        &mut self,
+        namespace: &Address,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, HostError>;
+
+    /// Whether a value exists at `key`.
+    fn storage_has(&mut self, namespace: &Address, key: &[u8]) -> Result<bool, HostError> {
+        Ok(self.storage_get(namespace, key)?.is_some())
+    }
+
+    /// Writes `value` at `key`.
+    fn storage_set(
+        &mut self,
+        namespace: &Address,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<(), HostError>;
+
+    /// Removes the value at `key`; whether there was one.
+    fn storage_remove(&mut self, namespace: &Address, key: &[u8]) -> Result<bool, HostError>;
+
+    /// The first `(key, value)` whose key starts with `prefix` and is
+    /// strictly greater than `after` (when given), in ascending byte order.
+    fn storage_next(
+        &mut self,
+        namespace: &Address,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+    ) -> Result<Option<StorageEntry>, HostError>;
+
+    /// Records an event of the running transaction.
+    fn emit_event(&mut self, event: Event) -> Result<(), HostError>;
+
+    /// The package a `molt.call` names: an original id resolves to the latest
+    /// version, a package id to that exact version. `None` if neither.
+    fn resolve_package(&mut self, package: &Address) -> Result<Option<PackageInfo>, HostError>;
+
+    /// The module bytes of the package version `package_id`. Called only when
+    /// the VM's module cache does not already hold its checksum.
+    fn package_code(&mut self, package_id: &Address) -> Result<Vec<u8>, HostError>;
+
+    /// Opens a nested checkpoint.
+    fn checkpoint(&mut self);
+
+    /// Keeps everything since the matching checkpoint.
+    fn commit(&mut self);
+
+    /// Undoes everything since the matching checkpoint.
+    fn revert(&mut self);
+}

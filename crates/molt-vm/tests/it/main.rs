@@ -1,0 +1,8 @@
+//! Integration tests of molt-vm: programs in WAT with their interface
+//! appended, run against `MemoryHost`.
+
+mod cache;
+mod calls;
+mod rejections;
+mod robustness;
+mod support;
