@@ -3,6 +3,7 @@
 
 mod cache;
 mod calls;
+mod examples;
 mod rejections;
 mod robustness;
 mod support;

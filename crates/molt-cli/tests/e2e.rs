@@ -1,0 +1,309 @@
+//! End to end with real processes: `molt node --dev` and the `molt` CLI over
+//! JSON-RPC on a loopback port.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MOLT: &str = env!("CARGO_BIN_EXE_molt");
+
+struct DevNode {
+    child: Option<Child>,
+    home: PathBuf,
+    rpc: String,
+    port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl DevNode {
+    fn start(home: &Path, port: u16) -> DevNode {
+        let log = std::fs::File::create(
+            home.join(format!("node-{}.log", Instant::now().elapsed().as_nanos())),
+        )
+        .unwrap();
+        let child = Command::new(MOLT)
+            .args([
+                "node",
+                "--dev",
+                "--rpc-port",
+                &port.to_string(),
+                "--block-time",
+                "100",
+            ])
+            .env("MOLT_HOME", home)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let node = DevNode {
+            child: Some(child),
+            home: home.to_path_buf(),
+            rpc: format!("http://127.0.0.1:{port}"),
+            port,
+        };
+        let start = Instant::now();
+        // `query block latest` answers as soon as the node is up.
+        while node.molt(&["query", "block", "latest"]).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the node did not come up"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        node
+    }
+
+    /// Runs `molt --json ARGS` against this node; Ok(JSON) on exit 0.
+    fn molt(&self, args: &[&str]) -> Result<Value, (i32, String)> {
+        let out = Command::new(MOLT)
+            .args(["--json", "--rpc", &self.rpc])
+            .args(args)
+            .env("MOLT_HOME", &self.home)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        if out.status.success() {
+            Ok(
+                serde_json::from_str(&stdout)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}")),
+            )
+        } else {
+            Err((
+                out.status.code().unwrap_or(-1),
+                format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)),
+            ))
+        }
+    }
+
+    fn ok(&self, args: &[&str]) -> Value {
+        self.molt(args)
+            .unwrap_or_else(|(code, text)| panic!("molt {args:?} failed ({code}): {text}"))
+    }
+
+    fn rpc(&self, method: &str, params: Value) -> Value {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        ureq::post(&self.rpc)
+            .send_json(body)
+            .unwrap()
+            .into_json()
+            .unwrap()
+    }
+
+    fn sigkill(&mut self) {
+        let mut c = self.child.take().unwrap();
+        c.kill().unwrap();
+        c.wait().unwrap();
+    }
+
+    fn sigterm(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().unwrap();
+        // SAFETY-free: libc::kill with a pid we own.
+        let pid = c.id() as i32;
+        assert_eq!(unsafe_kill(pid, libc::SIGTERM), 0);
+        c.wait().unwrap()
+    }
+}
+
+#[allow(unsafe_code)]
+fn unsafe_kill(pid: i32, sig: i32) -> i32 {
+    // SAFETY: sending a signal to our own child process has no memory effects.
+    unsafe { libc::kill(pid, sig) }
+}
+
+impl Drop for DevNode {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn counter_wasm(dir: &Path) -> PathBuf {
+    let path = dir.join("counter.wasm");
+    std::fs::write(&path, molt_build::example("counter_v1").unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn publish_call_view_survive_sigkill() {
+    let home = tempfile::tempdir().unwrap();
+    let wasm = counter_wasm(home.path());
+    let port = free_port();
+    let mut node = DevNode::start(home.path(), port);
+
+    let published = node.ok(&["publish", wasm.to_str().unwrap()]);
+    let pkg = published["package_id"].as_str().unwrap().to_string();
+    assert_eq!(published["receipt"]["status"], "success");
+    let inc = node.ok(&["call", &pkg, "increment"]);
+    let inc_id = inc["receipt"]["transaction_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(inc["receipt"]["events"][0]["name"], "Incremented");
+    node.ok(&["call", &pkg, "add", "--args", "[41]", "--from", "dev1"]);
+    assert_eq!(node.ok(&["view", &pkg, "get"])["decoded"], 42);
+
+    let pkg_info = node.ok(&["query", "package", &pkg]);
+    assert_eq!(pkg_info["versions"][0]["version"], 1);
+    assert_eq!(pkg_info["versions"][0]["edition"], 0);
+
+    // Wait for a block after the last transaction, then remember the chain.
+    let included_at = node.ok(&["tx", "status", &inc_id])["receipt"]["height"]
+        .as_u64()
+        .unwrap();
+    let before = node.ok(&["query", "block", "latest"]);
+    let h = before["height"].as_u64().unwrap();
+    assert!(h > included_at);
+    let block_h = node.rpc("molt_getBlock", json!([h]))["result"].clone();
+    let receipt = node.ok(&["tx", "status", &inc_id]);
+
+    node.sigkill();
+    let node = DevNode::start(home.path(), port);
+    assert_eq!(
+        node.ok(&["view", &pkg, "get"])["decoded"],
+        42,
+        "the value survives SIGKILL"
+    );
+    let after = node.rpc("molt_getBlock", json!([h]))["result"].clone();
+    assert_eq!(
+        after, block_h,
+        "block {h} is intact, with the same state root and id"
+    );
+    assert_eq!(
+        node.ok(&["tx", "status", &inc_id]),
+        receipt,
+        "the receipt is intact"
+    );
+    assert!(
+        node.ok(&["query", "block", "latest"])["height"]
+            .as_u64()
+            .unwrap()
+            >= h
+    );
+    let storage = node.ok(&["query", "storage", &pkg, "state"]);
+    assert!(
+        storage["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("0x2a00000000000000"),
+        "{storage}"
+    );
+}
+
+#[test]
+fn bad_inputs_are_rejected_with_clear_errors_and_change_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let wasm = counter_wasm(home.path());
+    let node = DevNode::start(home.path(), free_port());
+    let pkg = node.ok(&["publish", wasm.to_str().unwrap()])["package_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let balance = |n: &DevNode| n.ok(&["account", "dev2"])["balance"].as_u64().unwrap();
+    let start = balance(&node);
+
+    // Arguments that do not match the interface: refused before signing.
+    let (_, text) = node
+        .molt(&["call", &pkg, "add", "--args", "[\"x\"]", "--from", "dev2"])
+        .unwrap_err();
+    assert!(text.contains("args.n"), "{text}");
+    // Unknown function: refused locally from the on-chain interface.
+    let (_, text) = node
+        .molt(&["call", &pkg, "nope", "--from", "dev2"])
+        .unwrap_err();
+    assert!(text.contains("has no function `nope`"), "{text}");
+    // Unknown package.
+    let (_, text) = node
+        .molt(&["call", "0xdead", "get", "--from", "dev2"])
+        .unwrap_err();
+    assert!(text.contains("no package"), "{text}");
+    // A module that fails validation.
+    let bad = home.path().join("bad.wasm");
+    std::fs::write(&bad, b"\0asm\x01\0\0\0garbage").unwrap();
+    let (_, text) = node
+        .molt(&["publish", bad.to_str().unwrap(), "--from", "dev2"])
+        .unwrap_err();
+    assert!(text.contains("not a Molt program"), "{text}");
+
+    // Raw RPC: malformed bytes, oversized transactions.
+    let r = node.rpc("molt_submitTransaction", json!(["0x0102"]));
+    assert_eq!(r["error"]["code"], -32001, "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("malformed"),
+        "{r}"
+    );
+    let huge = format!("0x{}", "00".repeat(1024 * 1024 + 1));
+    let r = node.rpc("molt_submitTransaction", json!([huge]));
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("limit"),
+        "{r}"
+    );
+
+    // Too little gas: rejected at submission.
+    let (_, text) = node
+        .molt(&[
+            "transfer",
+            "--to",
+            "dev3",
+            "--amount",
+            "1",
+            "--from",
+            "dev2",
+            "--gas-budget",
+            "5",
+        ])
+        .unwrap_err();
+    assert!(text.contains("gas budget 5 is below the minimum"), "{text}");
+    // A key with no balance cannot pay for gas.
+    node.ok(&["keys", "new", "pauper"]);
+    let (_, text) = node
+        .molt(&[
+            "transfer", "--to", "dev3", "--amount", "1", "--from", "pauper",
+        ])
+        .unwrap_err();
+    assert!(text.contains("cannot pay the gas budget"), "{text}");
+
+    assert_eq!(
+        balance(&node),
+        start,
+        "no rejected input changed the account"
+    );
+    assert_eq!(node.ok(&["account", "dev2"])["sequence_number"], 0);
+}
+
+#[test]
+fn sigterm_stops_gracefully_and_the_chain_resumes() {
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut node = DevNode::start(home.path(), port);
+    node.ok(&["transfer", "--to", "dev1", "--amount", "7"]);
+    let h = node.ok(&["query", "block", "latest"])["height"]
+        .as_u64()
+        .unwrap();
+    let status = node.sigterm();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    let node = DevNode::start(home.path(), port);
+    assert!(
+        node.ok(&["query", "block", "latest"])["height"]
+            .as_u64()
+            .unwrap()
+            >= h
+    );
+    assert_eq!(
+        node.ok(&["account", "dev1"])["balance"],
+        molt_runtime::DEV_ACCOUNT_BALANCE + 7
+    );
+    let _ = node.port;
+}
