@@ -109,7 +109,7 @@ impl Ctx<'_> {
 }
 
 /// Prints a transaction result and fails the command if it failed on chain.
-fn report(ctx: &Ctx<'_>, v: Value, success: impl FnOnce(&Value) -> String) -> Result<()> {
+pub fn report_tx(ctx: &Ctx<'_>, v: Value, success: impl FnOnce(&Value) -> String) -> Result<()> {
     if v["status"] == "pending" {
         ctx.out.result(
             &format!("submitted {}", v["id"].as_str().unwrap_or_default()),
@@ -164,7 +164,7 @@ pub fn account(ctx: &Ctx<'_>, who: &str) -> Result<()> {
 pub fn transfer(ctx: &Ctx<'_>, to: &str, amount: u64, args: &TxArgs) -> Result<()> {
     let to = keys::resolve_address(&ctx.home, to)?;
     let v = ctx.submit(args, TransactionPayload::Transfer { to, amount })?;
-    report(ctx, v, |_| format!("transferred {amount} to {to}"))
+    report_tx(ctx, v, |_| format!("transferred {amount} to {to}"))
 }
 
 /// Reads a module from a `.wasm` file or builds a program crate directory.
@@ -194,7 +194,7 @@ pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
     if let Some(p) = &package {
         v["package_id"] = json!(p);
     }
-    report(ctx, v, |_| {
+    report_tx(ctx, v, |_| {
         format!(
             "published {} as package {}",
             interface.name,
@@ -229,7 +229,7 @@ pub fn call(
             args: bytes,
         },
     )?;
-    report(ctx, v, |_| format!("called {function} on {package}"))
+    report_tx(ctx, v, |_| format!("called {function} on {package}"))
 }
 
 fn names(i: &Interface) -> String {

@@ -10,6 +10,7 @@ mod keys;
 mod node;
 mod output;
 mod rpc;
+mod upgrade;
 
 use clap::{Parser, Subcommand};
 use output::Output;
@@ -90,6 +91,32 @@ enum Command {
         #[arg(long, default_value = "[]")]
         args: String,
     },
+    /// Upgrade a package to a new module, after checking it against the
+    /// on-chain interface under the cap's policy (the node's own checker).
+    Upgrade {
+        /// The package: its original id (or any of its package ids).
+        package: String,
+        /// The new version: a crate directory (built first) or a .wasm file.
+        path: PathBuf,
+        /// Only check compatibility and print the findings; submit nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Submit even when the local check finds violations; the node runs
+        /// the same checker and rejects the transaction with the same findings.
+        #[arg(long, conflicts_with = "dry_run")]
+        force: bool,
+        /// When a program holds the UpgradeCap: the call that issues the ticket, PACKAGE::FUNCTION.
+        #[arg(long)]
+        ticket: Option<String>,
+        /// Arguments of the ticket call, as JSON.
+        #[arg(long, default_value = "[]")]
+        ticket_args: String,
+        #[command(flatten)]
+        tx: chain::TxArgs,
+    },
+    /// Manage a package's UpgradeCap: restrict, make-immutable, transfer.
+    #[command(subcommand)]
+    Cap(upgrade::CapCommand),
     /// Transactions.
     #[command(subcommand)]
     Tx(TxCommand),
@@ -140,6 +167,31 @@ pub fn main() -> ExitCode {
             function,
             args,
         } => chain::view(&ctx(), &package, &function, &args),
+        Command::Upgrade {
+            package,
+            path,
+            dry_run,
+            force,
+            ticket,
+            ticket_args,
+            tx,
+        } => {
+            let mode = match (dry_run, force) {
+                (true, _) => upgrade::Mode::DryRun,
+                (false, true) => upgrade::Mode::Force,
+                (false, false) => upgrade::Mode::Submit,
+            };
+            upgrade::upgrade(
+                &ctx(),
+                &package,
+                &path,
+                mode,
+                ticket.as_deref(),
+                &ticket_args,
+                &tx,
+            )
+        }
+        Command::Cap(cmd) => upgrade::cap(&ctx(), cmd),
         Command::Tx(TxCommand::Status { id }) => chain::tx_status(&ctx(), &id),
         Command::Query(q) => chain::query(&ctx(), q),
     };

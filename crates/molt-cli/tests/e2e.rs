@@ -307,3 +307,77 @@ fn sigterm_stops_gracefully_and_the_chain_resumes() {
     );
     let _ = node.port;
 }
+
+/// The distinct violation codes (`E0xxx`) mentioned in a command's output.
+fn codes_in(text: &str) -> std::collections::BTreeSet<String> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(4))
+        .filter(|&i| {
+            b[i] == b'E' && b[i + 1] == b'0' && b[i + 2..i + 5].iter().all(u8::is_ascii_digit)
+        })
+        .filter(|&i| i + 5 == b.len() || !b[i + 5].is_ascii_digit())
+        .map(|i| text[i..i + 5].to_string())
+        .collect()
+}
+
+#[test]
+fn counter_upgrade_dry_run_and_transaction_report_identical_findings() {
+    let home = tempfile::tempdir().unwrap();
+    let write = |name: &str| {
+        let path = home.path().join(format!("{name}.wasm"));
+        std::fs::write(&path, molt_build::example(name).unwrap()).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (v1, v2, v3) = (
+        write("counter_v1"),
+        write("counter_v2"),
+        write("counter_v3"),
+    );
+    let node = DevNode::start(home.path(), free_port());
+    let pkg = node.ok(&["publish", &v1])["package_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    node.ok(&["call", &pkg, "add", "--args", "[5]"]);
+
+    let ok = node.ok(&["upgrade", &pkg, &v2, "--dry-run"]);
+    assert_eq!(ok["compatible"], true, "{ok}");
+    let (_, dry) = node.molt(&["upgrade", &pkg, &v3, "--dry-run"]).unwrap_err();
+    let dry_codes = codes_in(&dry);
+    assert_eq!(dry_codes.len(), 4, "{dry}");
+    let (_, forced) = node.molt(&["upgrade", &pkg, &v3, "--force"]).unwrap_err();
+    assert!(forced.contains("incompatible_upgrade"), "{forced}");
+    assert_eq!(
+        codes_in(&forced),
+        dry_codes,
+        "the node's findings equal the dry run's"
+    );
+    assert_eq!(
+        node.ok(&["query", "package", &pkg])["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let up = node.ok(&["upgrade", &pkg, &v2]);
+    assert_eq!(up["upgraded"]["version"], 2, "{up}");
+    assert_eq!(up["upgraded"]["edition"], 1, "{up}");
+    node.ok(&["call", &pkg, "reset"]);
+    assert_eq!(node.ok(&["view", &pkg, "get"])["decoded"], 0);
+    let history = node.ok(&["query", "package", &pkg, "--history"]);
+    let versions = history["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert!(versions.iter().all(|v| v["checksum"].is_string()
+        && v["transaction"].is_string()
+        && v["policy"] == "compatible"));
+
+    node.ok(&["cap", "restrict", &pkg, "--policy", "additive"]);
+    let (_, text) = node
+        .molt(&["cap", "restrict", &pkg, "--policy", "compatible"])
+        .unwrap_err();
+    assert!(text.contains("only be tightened"), "{text}");
+    node.ok(&["cap", "make-immutable", &pkg]);
+    let (_, text) = node.molt(&["upgrade", &pkg, &v2, "--dry-run"]).unwrap_err();
+    assert!(text.contains("immutable"), "{text}");
+}

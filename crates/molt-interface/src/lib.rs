@@ -8,6 +8,10 @@
 //! exports every declared entry point with the matching lowered signature
 //! ([`check_exports`]).
 //!
+//! [`check_upgrade`] decides whether a new version may replace an old one
+//! under the [`UpgradePolicy`] of the package's upgrade capability, and
+//! reports every violation with a stable [`ViolationCode`].
+//!
 //! The model is exactly what upgrades compare (DESIGN.md section 2.3): named
 //! types with ordered fields, enums with ordered variants, declared storage,
 //! functions with visibility and typed parameters and results, events, error
@@ -17,6 +21,7 @@
 
 extern crate alloc;
 
+mod compat;
 mod display;
 mod model;
 #[cfg(feature = "std")]
@@ -25,6 +30,9 @@ mod validate;
 #[cfg(feature = "std")]
 mod values;
 
+pub use compat::{
+    CompatReport, PolicyParseError, UpgradePolicy, Violation, ViolationCode, check_upgrade,
+};
 pub use model::*;
 #[cfg(feature = "std")]
 pub use section::{

@@ -43,8 +43,24 @@ pub fn transaction(t: &SignedTransaction) -> Value {
             package,
             function,
             args,
-        } => {
-            json!({"type": "call", "package": package, "function": function, "args": hex0x(args)})
+        } => json!({"type": "call", "package": package, "function": function, "args": hex0x(args)}),
+        TransactionPayload::Upgrade {
+            package,
+            module,
+            ticket,
+        } => json!({
+            "type": "upgrade",
+            "package": package,
+            "module_size": module.len(),
+            "checksum": sha3_256(module),
+            "ticket": ticket.as_ref().map(|t| json!({"package": t.package, "function": t.function, "args": hex0x(&t.args)})),
+        }),
+        TransactionPayload::RestrictUpgradePolicy { cap, policy } => {
+            json!({"type": "restrict_upgrade_policy", "cap": cap, "policy": policy})
+        }
+        TransactionPayload::MakeImmutable { cap } => json!({"type": "make_immutable", "cap": cap}),
+        TransactionPayload::TransferUpgradeCap { cap, to } => {
+            json!({"type": "transfer_upgrade_cap", "cap": cap, "to": to})
         }
     };
     json!({
@@ -73,6 +89,10 @@ fn failure_kind(f: &FailureReason) -> &'static str {
         FailureReason::NotCallable { .. } => "not_callable",
         FailureReason::InvalidArguments { .. } => "invalid_arguments",
         FailureReason::LimitExceeded { .. } => "limit_exceeded",
+        FailureReason::UpgradeRejected { .. } => "upgrade_rejected",
+        FailureReason::IncompatibleUpgrade { .. } => "incompatible_upgrade",
+        FailureReason::ConstructorRejected { .. } => "constructor_rejected",
+        FailureReason::CapDenied { .. } => "cap_denied",
     }
 }
 
@@ -81,8 +101,16 @@ pub fn receipt(r: &Receipt) -> Value {
         ExecutionStatus::Success => json!("success"),
         ExecutionStatus::Failure(f) => {
             let mut v = json!({"kind": failure_kind(f), "message": f.to_string()});
-            if let FailureReason::Aborted { code, .. } = f {
-                v["code"] = json!(code);
+            match f {
+                FailureReason::Aborted { code, .. }
+                | FailureReason::ConstructorRejected { code, .. } => {
+                    v["code"] = json!(code);
+                }
+                FailureReason::IncompatibleUpgrade { codes, report, .. } => {
+                    v["violations"] = json!(codes);
+                    v["report"] = json!(report);
+                }
+                _ => {}
             }
             json!({ "failure": v })
         }

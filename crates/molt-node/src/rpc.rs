@@ -186,6 +186,14 @@ fn get_package(s: &Shared, p: &[Value]) -> RpcResult {
     }))
 }
 
+fn get_module(s: &Shared, p: &[Value]) -> RpcResult {
+    let id = address(p, 0)?;
+    match s.runtime.module(&id).map_err(internal)? {
+        Some(m) => Ok(json!({"module": json::hex0x(&m), "checksum": molt_types::sha3_256(&m)})),
+        None => Err(err(codes::NOT_FOUND, format!("no package with id {id}"))),
+    }
+}
+
 fn get_storage(s: &Shared, p: &[Value]) -> RpcResult {
     let package = address(p, 0)?;
     let key = hex_bytes(p, 1, "key")?;
@@ -251,6 +259,7 @@ const METHODS: &[&str] = &[
     "molt_getTransaction",
     "molt_getAccount",
     "molt_getPackage",
+    "molt_getModule",
     "molt_getStorage",
     "molt_view",
     "molt_submitTransaction",
@@ -264,12 +273,13 @@ pub fn module(
 ) -> Result<RpcModule<Arc<Shared>>, jsonrpsee::core::RegisterMethodError> {
     let mut m = RpcModule::new(shared);
     type Handler = fn(&Shared, &[Value]) -> RpcResult;
-    let table: [(&'static str, Handler); 8] = [
+    let table: [(&'static str, Handler); 9] = [
         ("molt_chainInfo", |s, _| chain_info(s)),
         ("molt_getBlock", get_block),
         ("molt_getTransaction", get_transaction),
         ("molt_getAccount", get_account),
         ("molt_getPackage", get_package),
+        ("molt_getModule", get_module),
         ("molt_getStorage", get_storage),
         ("molt_view", view),
         ("molt_submitTransaction", submit),

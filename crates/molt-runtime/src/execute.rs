@@ -14,12 +14,12 @@ use crate::error::{Rejection, RuntimeError};
 use crate::host::{RuntimeHost, package_info, read_record, resolve};
 use crate::overlay::Overlay;
 use crate::params::ChainParams;
-use crate::state::{self, Account, PackageRecord, PackageVersion, UpgradeCap, UpgradePolicy};
+use crate::state::{self, Account, PackageRecord, PackageVersion, UpgradeCap};
 use borsh::BorshSerialize;
 use molt_interface::Visibility;
 use molt_types::{
     Address, ChainId, Digest, Event, ExecutionStatus, FailureReason, Receipt, SignedTransaction,
-    TransactionPayload, codec, sha3_256_tagged,
+    TransactionPayload, UpgradePolicy, codec, sha3_256_tagged,
 };
 use molt_vm::{CallContext, CallTarget, Vm, VmError};
 
@@ -61,13 +61,21 @@ pub fn account(overlay: &Overlay<'_>, a: &Address) -> Result<Account, RuntimeErr
     Ok(read_record::<Account>(overlay, &state::account_key(a))?.unwrap_or_default())
 }
 
-fn put<T: BorshSerialize>(overlay: &mut Overlay<'_>, key: Vec<u8>, value: &T) {
+pub(crate) fn put<T: BorshSerialize>(overlay: &mut Overlay<'_>, key: Vec<u8>, value: &T) {
     overlay.put(key, codec::encode(value));
 }
 
 /// The id of the package published by transaction `tx`.
 pub fn new_package_id(tx: &Digest) -> Address {
     Address::from_digest(sha3_256_tagged(b"molt/package-id", tx.as_bytes()))
+}
+
+/// The original id (permanent id and storage namespace) of the package
+/// published by transaction `tx`. It differs from the first version's
+/// package id, so that calls by original id can always mean "the latest
+/// version" while every version stays callable by its own package id.
+pub fn new_original_id(tx: &Digest) -> Address {
+    Address::from_digest(sha3_256_tagged(b"molt/original-id", tx.as_bytes()))
 }
 
 /// The id of the upgrade capability of package `original_id`.
@@ -121,18 +129,18 @@ pub fn failure_of(error: VmError, budget: u64) -> FailureReason {
 }
 
 /// A `Call` payload's inputs.
-struct Call<'a> {
-    sender: &'a Address,
-    package: &'a Address,
-    function: &'a str,
-    args: &'a [u8],
-    budget: u64,
+pub(crate) struct Call<'a> {
+    pub(crate) sender: &'a Address,
+    pub(crate) package: &'a Address,
+    pub(crate) function: &'a str,
+    pub(crate) args: &'a [u8],
+    pub(crate) budget: u64,
 }
 
 /// A payload's failure and the gas it used.
-struct Failed {
-    reason: FailureReason,
-    gas_used: u64,
+pub(crate) struct Failed {
+    pub(crate) reason: FailureReason,
+    pub(crate) gas_used: u64,
 }
 
 impl Executor<'_> {
@@ -252,6 +260,8 @@ impl Executor<'_> {
                 (ExecutionStatus::Failure(reason), gas_used)
             }
         };
+        // A ticket that no upgrade of this transaction consumed expires here.
+        crate::upgrade::take_tickets(overlay, &Address::ZERO)?;
         let gas_used = intrinsic.saturating_add(exec_gas).min(t.gas_budget);
         let events = overlay.take_events();
 
@@ -323,6 +333,29 @@ impl Executor<'_> {
                 };
                 self.call(overlay, call, env, gas_left)
             }
+            TransactionPayload::Upgrade {
+                package,
+                module,
+                ticket,
+            } => self.upgrade(
+                overlay,
+                tx,
+                id,
+                package,
+                module,
+                ticket.as_ref(),
+                env,
+                gas_left,
+            ),
+            TransactionPayload::RestrictUpgradePolicy { cap, policy } => {
+                self.restrict(overlay, &t.sender, cap, *policy)
+            }
+            TransactionPayload::MakeImmutable { cap } => {
+                self.restrict(overlay, &t.sender, cap, UpgradePolicy::Immutable)
+            }
+            TransactionPayload::TransferUpgradeCap { cap, to } => {
+                self.transfer_cap(overlay, &t.sender, cap, to)
+            }
         }
     }
 
@@ -348,9 +381,10 @@ impl Executor<'_> {
         };
         let interface = prepared.interface().clone();
         let package_id = new_package_id(id);
+        let original_id = new_original_id(id);
         let version = PackageVersion {
             package_id,
-            original_id: package_id,
+            original_id,
             version: 1,
             edition: 0,
             checksum: prepared.checksum(),
@@ -361,8 +395,8 @@ impl Executor<'_> {
             policy: UpgradePolicy::Compatible,
         };
         let cap = UpgradeCap {
-            id: cap_id(&package_id),
-            package: package_id,
+            id: cap_id(&original_id),
+            package: original_id,
             owner: t.sender,
             policy: UpgradePolicy::Compatible,
         };
@@ -370,9 +404,9 @@ impl Executor<'_> {
         put(overlay, state::package_key(&package_id), &version);
         put(
             overlay,
-            state::record_key(&package_id),
+            state::record_key(&original_id),
             &PackageRecord {
-                original_id: package_id,
+                original_id,
                 versions: vec![package_id],
                 cap: Some(cap.id),
             },
@@ -414,14 +448,14 @@ impl Executor<'_> {
             }
         }
         overlay.emit(Event {
-            emitter: package_id,
+            emitter: original_id,
             name: "PackagePublished".into(),
             data: codec::encode(&(package_id, 1u64, version.checksum)),
         });
         Ok(Ok(used))
     }
 
-    fn call(
+    pub(crate) fn call(
         &self,
         overlay: &mut Overlay<'_>,
         call: Call<'_>,

@@ -23,8 +23,20 @@ pub struct Genesis {
     pub validators: Vec<Validator>,
     pub params: ChainParams,
     pub timestamp_ms: u64,
-    // The framework packages (DESIGN.md section 3) will be installed here
-    // from their committed release artifacts once they exist.
+    /// Packages installed at fixed addresses before the first block: the
+    /// framework's system packages (DESIGN.md section 3) once they exist,
+    /// and fixtures that need a well-known address.
+    pub packages: Vec<GenesisPackage>,
+}
+
+/// A package installed by genesis at a fixed (reserved) address.
+#[derive(Debug, Clone)]
+pub struct GenesisPackage {
+    /// Both its original id and its first package id.
+    pub address: Address,
+    pub module: Vec<u8>,
+    /// Holds its `UpgradeCap`; `init` runs with this caller.
+    pub owner: Address,
 }
 
 /// The balance of each dev account.
@@ -64,6 +76,7 @@ impl Genesis {
             }],
             params: ChainParams::default(),
             timestamp_ms: 0,
+            packages: Vec::new(),
         }
     }
 }

@@ -2,8 +2,9 @@
 //! block's overlay, packages resolved from state.
 
 use crate::overlay::Overlay;
+use crate::state::UpgradeCap;
 use crate::state::{self, PackageRecord, PackageVersion};
-use molt_types::{Address, Event, codec};
+use molt_types::{Address, Digest, Event, codec};
 use molt_vm::{Host, HostError, PackageInfo};
 
 /// Adapts the block overlay to [`molt_vm::Host`].
@@ -37,13 +38,10 @@ pub fn resolve(
     overlay: &Overlay<'_>,
     id: &Address,
 ) -> Result<Option<PackageVersion>, crate::RuntimeError> {
-    if let Some(v) = read_record::<PackageVersion>(overlay, &state::package_key(id))? {
-        return Ok(Some(v));
+    if let Some(record) = read_record::<PackageRecord>(overlay, &state::record_key(id))? {
+        return read_record::<PackageVersion>(overlay, &state::package_key(&record.latest()));
     }
-    let Some(record) = read_record::<PackageRecord>(overlay, &state::record_key(id))? else {
-        return Ok(None);
-    };
-    read_record::<PackageVersion>(overlay, &state::package_key(&record.latest()))
+    read_record::<PackageVersion>(overlay, &state::package_key(id))
 }
 
 pub fn package_info(v: &PackageVersion) -> PackageInfo {
@@ -113,6 +111,29 @@ impl Host for RuntimeHost<'_, '_> {
             .get(&state::code_key(&v.checksum))
             .map_err(host_err)?
             .ok_or_else(|| HostError::new(format!("code of {package_id} is missing")))
+    }
+
+    fn authorize_upgrade(
+        &mut self,
+        program: &Address,
+        cap: &Address,
+        digest: &Digest,
+    ) -> Result<Result<(), String>, HostError> {
+        let Some(c) =
+            read_record::<UpgradeCap>(self.overlay, &state::cap_key(cap)).map_err(host_err)?
+        else {
+            return Ok(Err(format!("there is no UpgradeCap {cap}")));
+        };
+        if c.owner != *program {
+            return Ok(Err(format!(
+                "UpgradeCap {cap} is held by {}, not by this program {program}",
+                c.owner
+            )));
+        }
+        // Lives only until the upgrade of this transaction consumes it.
+        self.overlay
+            .put(state::ticket_key(cap), digest.as_bytes().to_vec());
+        Ok(Ok(()))
     }
 
     fn checkpoint(&mut self) {

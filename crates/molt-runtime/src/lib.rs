@@ -16,12 +16,15 @@ mod overlay;
 mod params;
 mod runtime;
 pub mod state;
+mod upgrade;
 
 pub use error::{Rejection, RuntimeError};
-pub use execute::{SYSTEM_ADDRESS, cap_id, intrinsic_gas, new_package_id};
+pub use execute::{SYSTEM_ADDRESS, cap_id, intrinsic_gas, new_original_id, new_package_id};
 pub use genesis::{
-    DEV_ACCOUNT_BALANCE, DEV_ACCOUNTS, Genesis, Validator, dev_key, dev_validator_key,
+    DEV_ACCOUNT_BALANCE, DEV_ACCOUNTS, Genesis, GenesisPackage, Validator, dev_key,
+    dev_validator_key,
 };
+pub use molt_types::UpgradePolicy;
 pub use params::ChainParams;
 pub use runtime::{ProducedBlock, ProvenValue, ReceiptRecord, Runtime, ViewError};
-pub use state::{Account, PackageRecord, PackageVersion, UpgradeCap, UpgradePolicy};
+pub use state::{Account, PackageRecord, PackageVersion, UpgradeCap};

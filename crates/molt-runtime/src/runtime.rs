@@ -2,7 +2,7 @@
 
 use crate::error::{Rejection, RuntimeError};
 use crate::execute::{BlockEnv, Executor, account};
-use crate::genesis::{Genesis, Validator};
+use crate::genesis::{Genesis, GenesisPackage, Validator};
 use crate::host::{RuntimeHost, package_info, read_record, resolve};
 use crate::overlay::Overlay;
 use crate::params::ChainParams;
@@ -139,6 +139,9 @@ impl Runtime {
             );
         }
         overlay.put(PARAMS_KEY.to_vec(), codec::encode(&genesis.params));
+        for p in &genesis.packages {
+            self.install_genesis_package(&mut overlay, p, genesis)?;
+        }
         overlay.put(VALIDATORS_KEY.to_vec(), codec::encode(&genesis.validators));
         let batch = overlay.into_batch();
         let chain_id = genesis.chain_id.clone();
@@ -170,6 +173,68 @@ impl Runtime {
             aux.put(AUX_CHAIN, CHAIN_INFO_KEY.to_vec(), codec::encode(&info));
             aux
         })?;
+        Ok(())
+    }
+
+    fn install_genesis_package(
+        &self,
+        overlay: &mut Overlay<'_>,
+        p: &GenesisPackage,
+        genesis: &Genesis,
+    ) -> Result<(), RuntimeError> {
+        let bad = |why: String| RuntimeError::Genesis(format!("package at {}: {why}", p.address));
+        let prepared = self.vm.prepare(&p.module).map_err(|e| bad(e.to_string()))?;
+        let first_id = Address::from_digest(molt_types::sha3_256_tagged(
+            b"molt/genesis-package-id",
+            p.address.as_bytes(),
+        ));
+        let version = PackageVersion {
+            package_id: first_id,
+            original_id: p.address,
+            version: 1,
+            edition: 0,
+            checksum: prepared.checksum(),
+            owner: p.owner,
+            interface: prepared.interface().clone(),
+            height: 0,
+            transaction: Digest::ZERO,
+            policy: molt_types::UpgradePolicy::Compatible,
+        };
+        let cap = UpgradeCap {
+            id: crate::execute::cap_id(&p.address),
+            package: p.address,
+            owner: p.owner,
+            policy: molt_types::UpgradePolicy::Compatible,
+        };
+        overlay.put(state::code_key(&version.checksum), p.module.clone());
+        overlay.put(state::package_key(&first_id), codec::encode(&version));
+        let record = PackageRecord {
+            original_id: p.address,
+            versions: vec![first_id],
+            cap: Some(cap.id),
+        };
+        overlay.put(state::record_key(&p.address), codec::encode(&record));
+        overlay.put(state::cap_key(&cap.id), codec::encode(&cap));
+        if version.interface.init {
+            let ctx = CallContext {
+                caller: p.owner,
+                origin: p.owner,
+                block_height: 0,
+                block_time_ms: genesis.timestamp_ms,
+                package: package_info(&version),
+            };
+            let mut host = RuntimeHost { overlay };
+            self.vm
+                .call(
+                    &prepared,
+                    &mut host,
+                    ctx,
+                    &CallTarget::Init,
+                    &[],
+                    genesis.params.max_gas_budget,
+                )
+                .map_err(|e| bad(format!("init failed: {}", e.error)))?;
+        }
         Ok(())
     }
 
@@ -371,6 +436,15 @@ impl Runtime {
             }
         }
         Ok(Some((record, versions)))
+    }
+
+    /// The module bytes of a package version (by package id or original id).
+    pub fn module(&self, id: &Address) -> Result<Option<Vec<u8>>, RuntimeError> {
+        let overlay = Overlay::new(&self.store);
+        match resolve(&overlay, id)? {
+            Some(v) => overlay.get(&state::code_key(&v.checksum)),
+            None => Ok(None),
+        }
     }
 
     pub fn upgrade_cap(&self, cap: &Address) -> Result<Option<UpgradeCap>, RuntimeError> {

@@ -7,13 +7,14 @@
 //! | `orig/` ++ original id | [`PackageRecord`] (all versions of a package) |
 //! | `code/` ++ checksum | module bytes |
 //! | `cap/` ++ cap id | [`UpgradeCap`] |
+//! | `ticket/` ++ cap id | an upgrade ticket's digest, only inside one transaction |
 //! | `data/` ++ original id ++ program key | a program's storage |
 //!
 //! All records are borsh; their layout is frozen by golden fixtures.
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use molt_interface::Interface;
-use molt_types::{Address, Digest};
+use molt_types::{Address, Digest, UpgradePolicy};
 use serde::Serialize;
 
 pub fn account_key(a: &Address) -> Vec<u8> {
@@ -31,6 +32,11 @@ pub fn code_key(checksum: &Digest) -> Vec<u8> {
 pub fn cap_key(cap: &Address) -> Vec<u8> {
     [b"cap/".as_slice(), cap.as_bytes()].concat()
 }
+pub fn ticket_key(cap: &Address) -> Vec<u8> {
+    [b"ticket/".as_slice(), cap.as_bytes()].concat()
+}
+pub const TICKET_PREFIX: &[u8] = b"ticket/";
+
 /// The prefix of a package's storage namespace.
 pub fn data_prefix(original: &Address) -> Vec<u8> {
     [b"data/".as_slice(), original.as_bytes()].concat()
@@ -45,18 +51,6 @@ pub fn data_key(original: &Address, key: &[u8]) -> Vec<u8> {
 pub struct Account {
     pub balance: u64,
     pub sequence_number: u64,
-}
-
-/// How far a package may still change (DESIGN.md 2.2), loosest first.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize, Serialize,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum UpgradePolicy {
-    Compatible,
-    Additive,
-    DepOnly,
-    Immutable,
 }
 
 /// The right to upgrade one package, within its policy.

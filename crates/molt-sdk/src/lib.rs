@@ -51,6 +51,7 @@ pub mod storage;
 mod sys;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
+pub mod upgrade;
 pub mod version;
 #[cfg(target_arch = "wasm32")]
 mod wasm_rt;
@@ -76,6 +77,7 @@ pub mod prelude {
     pub use crate::error::{ErrorCode, ProgramError, abort, fail};
     pub use crate::events::{self, Event};
     pub use crate::storage::{Item, Map};
+    pub use crate::upgrade;
     pub use crate::version::VersionGuard;
     pub use crate::{Address, BorshDeserialize, BorshSerialize, Digest};
     pub use alloc::borrow::ToOwned;

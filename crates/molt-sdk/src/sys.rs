@@ -8,7 +8,7 @@
 #[cfg(target_arch = "wasm32")]
 mod imp {
     use alloc::vec::Vec;
-    use molt_types::Address;
+    use molt_types::{Address, Digest};
 
     #[link(wasm_import_module = "molt")]
     unsafe extern "C" {
@@ -38,6 +38,7 @@ mod imp {
         #[link_name = "abort"]
         fn molt_abort(code: i32, msg: *const u8, msg_len: usize) -> !;
         fn gas_left() -> i64;
+        fn authorize_upgrade(cap: *const u8, digest: *const u8);
     }
 
     /// Copies `len` bytes out of the host's result buffer; `None` for `-1`.
@@ -114,13 +115,17 @@ mod imp {
     pub fn gas() -> u64 {
         u64::try_from(unsafe { gas_left() }).unwrap_or(0)
     }
+    pub fn authorize(cap: &Address, digest: &Digest) {
+        // A refusal never returns: the host ends the call.
+        unsafe { authorize_upgrade(cap.0.as_ptr(), digest.0.as_ptr()) }
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
     pub use crate::testing::host::{
-        abort, call_raw, context_bytes, emit, gas, get, get_foreign, has, next, remove, set,
-        set_return,
+        abort, authorize, call_raw, context_bytes, emit, gas, get, get_foreign, has, next, remove,
+        set, set_return,
     };
 }
 

@@ -157,7 +157,7 @@ impl TestEnv {
     /// Runs `f` as one transaction of the program under test. An abort or a
     /// panic becomes `Err` and discards the transaction's writes and events.
     pub fn call<R>(&self, f: impl FnOnce() -> R) -> Result<R, ProgramError> {
-        let snapshot = host::with(|h| (h.storage.clone(), h.events.len()));
+        let snapshot = host::with(|h| (h.storage.clone(), h.events.len(), h.tickets.len()));
         match catch_unwind(AssertUnwindSafe(f)) {
             Ok(r) => {
                 host::with(|h| h.reset_frames());
@@ -167,6 +167,7 @@ impl TestEnv {
                 host::with(|h| {
                     h.storage = snapshot.0;
                     h.events.truncate(snapshot.1);
+                    h.tickets.truncate(snapshot.2);
                     h.reset_frames();
                 });
                 Err(host::error_of(payload))
@@ -336,6 +337,37 @@ impl TestEnv {
     pub fn clear_events(&self) {
         host::with(|h| h.events.clear())
     }
+
+    /// Registers (or re-owns) upgrade cap `cap`, owned by `owner`: an
+    /// account, or a program's original id (e.g. [`Self::PROGRAM`] for the
+    /// program under test). `molt_sdk::upgrade::authorize` succeeds only for
+    /// caps known here and owned by the calling program.
+    pub fn add_cap(&self, cap: Address, owner: Address) {
+        host::with(|h| {
+            h.caps.insert(cap, owner);
+        })
+    }
+
+    /// Upgrade tickets issued by committed transactions, in order.
+    pub fn tickets(&self) -> Vec<UpgradeTicket> {
+        host::with(|h| h.tickets.clone())
+    }
+
+    /// Removes and returns every ticket, as the node does when the upgrade
+    /// that follows consumes them (a cap has at most one ticket at a time).
+    pub fn take_tickets(&self) -> Vec<UpgradeTicket> {
+        host::with(|h| core::mem::take(&mut h.tickets))
+    }
+}
+
+/// An upgrade ticket as the test host recorded it: `program` (the original
+/// id of the program that called `molt_sdk::upgrade::authorize`) authorized
+/// the upgrade through `cap` of the module whose checksum is `digest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpgradeTicket {
+    pub program: Address,
+    pub cap: Address,
+    pub digest: Digest,
 }
 
 /// The thread-local host behind the SDK's calls on non-wasm targets.
@@ -365,6 +397,9 @@ pub(crate) mod host {
         pub(super) programs: BTreeMap<Address, Dispatch>,
         pub(super) mocks: BTreeMap<(Address, String), Mock>,
         pub(super) gas: u64,
+        /// Upgrade caps: id -> owner.
+        pub(super) caps: BTreeMap<Address, Address>,
+        pub(super) tickets: Vec<UpgradeTicket>,
     }
 
     fn default_context() -> Context {
@@ -395,6 +430,8 @@ pub(crate) mod host {
                 programs: BTreeMap::new(),
                 mocks: BTreeMap::new(),
                 gas: 1_000_000_000,
+                caps: BTreeMap::new(),
+                tickets: Vec::new(),
             }
         }
 
@@ -596,6 +633,38 @@ pub(crate) mod host {
 
     pub fn gas() -> u64 {
         with(|h| h.gas)
+    }
+
+    /// `molt.authorize_upgrade`, with the checks the node makes; a refusal
+    /// aborts with [`crate::upgrade::NOT_AUTHORIZED`].
+    pub fn authorize(cap: &Address, digest: &Digest) {
+        let refused = with(|h| {
+            h.writable("authorize_upgrade");
+            let program = h.namespace();
+            let refused = match h.caps.get(cap) {
+                None => Some(std::format!("no upgrade cap with id {cap}")),
+                Some(owner) if *owner != program => Some(std::format!(
+                    "cap {cap} is owned by {owner}, not by this program {program}"
+                )),
+                Some(_) => h.tickets.iter().find(|t| t.cap == *cap).map(|t| {
+                    std::format!(
+                        "cap {cap} already has a ticket for module {} in this transaction",
+                        t.digest
+                    )
+                }),
+            };
+            if refused.is_none() {
+                h.tickets.push(UpgradeTicket {
+                    program,
+                    cap: *cap,
+                    digest: *digest,
+                });
+            }
+            refused
+        });
+        if let Some(message) = refused {
+            raise(ProgramError::new(crate::upgrade::NOT_AUTHORIZED, message));
+        }
     }
 
     pub fn begin_call(kind: CallKind, visibility: &str, view: bool, func: &str) {

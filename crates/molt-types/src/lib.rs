@@ -19,6 +19,7 @@ mod address;
 pub mod codec;
 mod digest;
 mod event;
+mod policy;
 
 #[cfg(feature = "std")]
 mod block;
@@ -35,6 +36,7 @@ pub use address::{Address, AddressParseError};
 pub use codec::{CodecError, decode, encode};
 pub use digest::{Digest, DigestParseError, sha3_256, sha3_256_tagged};
 pub use event::Event;
+pub use policy::{PolicyParseError, UpgradePolicy};
 
 #[cfg(feature = "std")]
 pub use block::{Block, BlockHeader, BlockId, transactions_root};
@@ -46,5 +48,5 @@ pub use crypto::{KeyParseError, PublicKey, SecretKey, Signature, SignatureError}
 pub use receipt::{ExecutionStatus, FailureReason, Receipt};
 #[cfg(feature = "std")]
 pub use transaction::{
-    SignedTransaction, Transaction, TransactionError, TransactionId, TransactionPayload,
+    SignedTransaction, TicketCall, Transaction, TransactionError, TransactionId, TransactionPayload,
 };

@@ -49,4 +49,16 @@ pub enum FailureReason {
     InvalidArguments { reason: String },
     #[error("a limit was exceeded: {reason}")]
     LimitExceeded { reason: String },
+    #[error("upgrade rejected: {reason}")]
+    UpgradeRejected { reason: String },
+    #[error("upgrade rejected, incompatible with policy {policy}: {}\n{report}", codes.join(", "))]
+    IncompatibleUpgrade {
+        policy: crate::UpgradePolicy,
+        codes: Vec<String>,
+        report: String,
+    },
+    #[error("the package's constructor rejected the upgrade (code {code}): {message}")]
+    ConstructorRejected { code: u32, message: String },
+    #[error("upgrade capability: {reason}")]
+    CapDenied { reason: String },
 }

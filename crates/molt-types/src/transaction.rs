@@ -32,6 +32,32 @@ pub enum TransactionPayload {
         function: String,
         args: Vec<u8>,
     },
+    /// Upgrade package `package` (its original id) to `module`. The sender
+    /// must hold the package's `UpgradeCap`, or `ticket` names a call to the
+    /// program that holds it, which must authorize exactly this module's
+    /// checksum before the upgrade runs.
+    Upgrade {
+        package: Address,
+        module: Vec<u8>,
+        ticket: Option<TicketCall>,
+    },
+    /// Tighten the policy of an `UpgradeCap` the sender holds.
+    RestrictUpgradePolicy {
+        cap: Address,
+        policy: crate::UpgradePolicy,
+    },
+    /// Destroy an `UpgradeCap` the sender holds: the package becomes immutable.
+    MakeImmutable { cap: Address },
+    /// Give an `UpgradeCap` to another account, a multisig or a program.
+    TransferUpgradeCap { cap: Address, to: Address },
+}
+
+/// The call that obtains an upgrade ticket from a program holding the cap.
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct TicketCall {
+    pub package: Address,
+    pub function: String,
+    pub args: Vec<u8>,
 }
 
 /// An unsigned transaction.

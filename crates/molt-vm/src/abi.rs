@@ -24,6 +24,7 @@ pub(crate) enum HostFn {
     ReturnData,
     Abort,
     GasLeft,
+    AuthorizeUpgrade,
 }
 
 use ValType::{I32, I64};
@@ -58,6 +59,12 @@ const TABLE: &[(HostFn, &str, &[ValType], &[ValType])] = &[
     (HostFn::ReturnData, "return_data", &[I32, I32], &[]),
     (HostFn::Abort, "abort", &[I32, I32, I32], &[]),
     (HostFn::GasLeft, "gas_left", &[], &[I64]),
+    (
+        HostFn::AuthorizeUpgrade,
+        "authorize_upgrade",
+        &[I32, I32],
+        &[],
+    ),
 ];
 
 impl HostFn {

@@ -144,6 +144,11 @@ pub enum VmError {
     /// An event whose name the interface does not declare.
     #[error("event `{name}` is not declared in the package's interface")]
     UndeclaredEvent { name: String },
+    /// `molt.authorize_upgrade` refused to issue an upgrade ticket: the cap
+    /// does not exist, is not owned by the calling program, or the host does
+    /// not issue tickets. `message` is the host's explanation.
+    #[error("upgrade not authorized: {message}")]
+    UpgradeNotAuthorized { message: String },
     /// `molt.call` to a package that does not exist.
     #[error("no package with id {package}")]
     UnknownPackage { package: Address },

@@ -4,10 +4,20 @@
 
 use crate::abi::PackageInfo;
 use crate::error::HostError;
-use molt_types::{Address, Event};
+use molt_types::{Address, Digest, Event};
 
 /// A storage entry: `(key, value)`.
 pub type StorageEntry = (Vec<u8>, Vec<u8>);
+
+/// An upgrade ticket issued by `molt.authorize_upgrade`: `program` (an
+/// original id), owner of `cap`, authorized the upgrade through `cap` of the
+/// module whose SHA3-256 checksum is `digest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UpgradeTicket {
+    pub program: Address,
+    pub cap: Address,
+    pub digest: Digest,
+}
 
 /// The world a call runs against.
 ///
@@ -74,6 +84,30 @@ pub trait Host {
     /// The module bytes of the package version `package_id`. Called only when
     /// the VM's module cache does not already hold its checksum.
     fn package_code(&mut self, package_id: &Address) -> Result<Vec<u8>, HostError>;
+
+    /// Issues an upgrade ticket (`molt.authorize_upgrade`, DESIGN.md 2.2):
+    /// `program` (the running package's original id) authorizes the upgrade
+    /// through `cap` of exactly the module whose SHA3-256 checksum is
+    /// `digest`, for the rest of the transaction.
+    ///
+    /// The host checks that `cap` is an existing `UpgradeCap` owned by
+    /// `program` and records the ticket as a write: a later
+    /// [`Host::revert`] of an enclosing checkpoint must drop it. `Ok(Err(msg))`
+    /// refuses (the call ends with
+    /// [`VmError::UpgradeNotAuthorized`](crate::VmError::UpgradeNotAuthorized)
+    /// carrying `msg`, which should say why, e.g. who owns the cap);
+    /// `Err(HostError)` is a failure of the host itself.
+    ///
+    /// The default refuses: a host that knows no caps issues no tickets.
+    fn authorize_upgrade(
+        &mut self,
+        program: &Address,
+        cap: &Address,
+        digest: &Digest,
+    ) -> Result<Result<(), String>, HostError> {
+        let _ = (program, cap, digest);
+        Ok(Err("this host does not issue upgrade tickets".into()))
+    }
 
     /// Opens a nested checkpoint.
     fn checkpoint(&mut self);

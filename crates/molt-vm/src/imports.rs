@@ -6,7 +6,7 @@ use crate::abi::{CallTarget, Context, HostFn};
 use crate::config::price;
 use crate::error::VmError;
 use crate::exec::{Invocation, Origin, Session, execute, resolve_entry};
-use molt_types::{Address, Event};
+use molt_types::{Address, Digest, Event};
 use wasmi::{Caller, Func, Memory, Store};
 
 type Ctx<'c, 'a> = Caller<'c, Session<'a>>;
@@ -81,6 +81,10 @@ pub(crate) fn host_func<'a>(store: &mut Store<Session<'a>>, f: HostFn) -> Func {
         }),
         HostFn::GasLeft => Func::wrap(store, |mut c: Ctx<'_, 'a>| {
             let r = gas_left(&mut c);
+            lift(&mut c, r)
+        }),
+        HostFn::AuthorizeUpgrade => Func::wrap(store, |mut c: Ctx<'_, 'a>, cap: i32, d: i32| {
+            let r = authorize_upgrade(&mut c, cap, d);
             lift(&mut c, r)
         }),
     }
@@ -483,6 +487,23 @@ fn gas_left(c: &mut Ctx<'_, '_>) -> Result<i64, VmError> {
     let gas = &c.data().vm.config().gas;
     charge(c, gas.host_call)?;
     Ok(i64::try_from(c.get_fuel().unwrap_or(0)).unwrap_or(i64::MAX))
+}
+
+/// `authorize_upgrade(cap, digest)`: priced like a `storage_set` of the
+/// 64 bytes it records (the ticket is transaction state).
+fn authorize_upgrade(c: &mut Ctx<'_, '_>, cap: i32, d: i32) -> Result<(), VmError> {
+    write_guard(c, "authorize_upgrade")?;
+    let gas = &c.data().vm.config().gas;
+    let base = gas.host_call.saturating_add(gas.storage_write);
+    charge(c, price(base, gas.storage_write_per_byte, 64))?;
+    let memory = memory(c)?;
+    let (mem, s) = memory.data_and_store_mut(&mut *c);
+    let cap = read_address(mem, "authorize_upgrade", cap)?;
+    let digest = Digest(read_address(mem, "authorize_upgrade", d)?.0);
+    let program = s.context.original_id;
+    s.host
+        .authorize_upgrade(&program, &cap, &digest)?
+        .map_err(|message| VmError::UpgradeNotAuthorized { message })
 }
 
 #[cfg(test)]

@@ -42,8 +42,8 @@
 //! result is what the program passed to `molt.return_data`. Host functions
 //! charge gas before they work and check every pointer range.
 //!
-//! A `view` function, and everything it calls, may not write storage or emit
-//! events ([`VmError::WriteInView`]). Cross-program calls nest up to
+//! A `view` function, and everything it calls, may not write storage, emit
+//! events or authorize upgrades ([`VmError::WriteInView`]). Cross-program calls nest up to
 //! [`VmConfig::max_call_depth`] deep ([`VmError::CallDepthExceeded`]); the
 //! callee runs on the caller's remaining gas, and its failure fails the
 //! caller with the callee's error. Wasm recursion is bounded by
@@ -82,7 +82,7 @@ pub use abi::{CallContext, CallTarget, Context, HOST_MODULE, PackageInfo};
 pub use cache::CacheStats;
 pub use config::{GasSchedule, VmConfig, WASM_PAGE_SIZE};
 pub use error::{CallError, ConfigError, HostError, VmError};
-pub use host::{Host, StorageEntry};
+pub use host::{Host, StorageEntry, UpgradeTicket};
 pub use memory_host::MemoryHost;
 pub use module::PreparedModule;
 pub use vm::{CallOutcome, Vm};

@@ -3,8 +3,8 @@
 
 use crate::abi::PackageInfo;
 use crate::error::HostError;
-use crate::host::{Host, StorageEntry};
-use molt_types::{Address, Event, sha3_256};
+use crate::host::{Host, StorageEntry, UpgradeTicket};
+use molt_types::{Address, Digest, Event, sha3_256};
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
@@ -18,6 +18,10 @@ pub struct MemoryHost {
     packages: BTreeMap<Address, (PackageInfo, Vec<u8>)>,
     /// original id -> package id of the latest version.
     latest: BTreeMap<Address, Address>,
+    /// Upgrade caps: cap id -> owner (an account or a program's original id).
+    caps: BTreeMap<Address, Address>,
+    /// Upgrade tickets issued so far, in order.
+    tickets: Vec<UpgradeTicket>,
     /// One undo log per open checkpoint, innermost last.
     journal: Vec<Vec<Undo>>,
 }
@@ -31,6 +35,8 @@ enum Undo {
     },
     /// Drop the last event.
     Event,
+    /// Drop the last ticket.
+    Ticket,
 }
 
 impl MemoryHost {
@@ -97,6 +103,29 @@ impl MemoryHost {
     /// Events emitted so far, in order.
     pub fn events(&self) -> &[Event] {
         &self.events
+    }
+
+    /// Registers (or re-owns) upgrade cap `cap`, owned by `owner`: an
+    /// account, or a program's original id. Test setup; not journaled.
+    pub fn add_cap(&mut self, cap: Address, owner: Address) {
+        self.caps.insert(cap, owner);
+    }
+
+    /// The owner of upgrade cap `cap`, if it exists.
+    pub fn cap_owner(&self, cap: &Address) -> Option<Address> {
+        self.caps.get(cap).copied()
+    }
+
+    /// Upgrade tickets issued by committed calls (and by the open ones), in
+    /// order.
+    pub fn tickets(&self) -> &[UpgradeTicket] {
+        &self.tickets
+    }
+
+    /// Removes and returns every ticket, as a runtime does when the
+    /// transaction that issued them ends (test helper; not journaled).
+    pub fn take_tickets(&mut self) -> Vec<UpgradeTicket> {
+        std::mem::take(&mut self.tickets)
     }
 
     /// How many checkpoints are open (0 outside a call).
@@ -192,6 +221,38 @@ impl Host for MemoryHost {
             .ok_or_else(|| HostError::new(format!("no code stored for package {package_id}")))
     }
 
+    /// Issues the ticket if `cap` exists and is owned by `program`; refuses
+    /// a second ticket for the same cap until [`MemoryHost::take_tickets`]
+    /// (one ticket authorizes one upgrade).
+    fn authorize_upgrade(
+        &mut self,
+        program: &Address,
+        cap: &Address,
+        digest: &Digest,
+    ) -> Result<Result<(), String>, HostError> {
+        let Some(owner) = self.caps.get(cap) else {
+            return Ok(Err(format!("no upgrade cap with id {cap}")));
+        };
+        if owner != program {
+            return Ok(Err(format!(
+                "cap {cap} is owned by {owner}, not by this program {program}"
+            )));
+        }
+        if let Some(t) = self.tickets.iter().find(|t| t.cap == *cap) {
+            return Ok(Err(format!(
+                "cap {cap} already has a ticket for module {} in this transaction",
+                t.digest
+            )));
+        }
+        self.tickets.push(UpgradeTicket {
+            program: *program,
+            cap: *cap,
+            digest: *digest,
+        });
+        self.log(Undo::Ticket);
+        Ok(Ok(()))
+    }
+
     fn checkpoint(&mut self) {
         self.journal.push(Vec::new());
     }
@@ -224,6 +285,9 @@ impl Host for MemoryHost {
                 }
                 Undo::Event => {
                     self.events.pop();
+                }
+                Undo::Ticket => {
+                    self.tickets.pop();
                 }
             }
         }

@@ -24,6 +24,10 @@ pub mod counter {
     #[storage]
     static STATE: Item<State>;
 
+    /// How many times `add` ran.
+    #[storage]
+    static ADDS: Item<u64>;
+
     /// The publisher owns the counter.
     #[init]
     fn init() {
@@ -31,6 +35,7 @@ pub mod counter {
             count: 0,
             owner: env::caller(),
         });
+        ADDS.set(&0);
     }
 
     /// Adds one (transactions only).
@@ -51,6 +56,7 @@ pub mod counter {
         let mut state = STATE.load();
         state.count += n;
         STATE.set(&state);
+        ADDS.update(|a| *a += 1);
         Incremented {
             by: n,
             count: state.count,

@@ -39,6 +39,8 @@ pub mod counter {
 
     #[storage]
     static STATE: Item<State>;
+    #[storage]
+    static ADDS: Item<u64>;
     /// New in version 2: how many times the counter was reset.
     #[storage]
     static RESETS: Item<u64>;
@@ -49,6 +51,7 @@ pub mod counter {
             count: 0,
             owner: env::caller(),
         });
+        ADDS.set(&0);
     }
 
     #[entry]
@@ -69,6 +72,7 @@ pub mod counter {
         let mut state = STATE.load();
         state.count += n;
         STATE.set(&state);
+        ADDS.update(|a| *a += 1);
         Incremented {
             by: n,
             count: state.count,

@@ -1,10 +1,10 @@
-//! `counter`, version 3: an INCOMPATIBLE upgrade of `counter_v2`, for the
-//! compatibility checker's tests. Against version 2 it
+//! `counter`, version 3: an INCOMPATIBLE upgrade of `counter_v1` (and of
+//! `counter_v2`), for the compatibility checker's tests. Against either it
 //!
 //! - renames the field `State.count` to `State.value`;
 //! - removes the public function `owner`;
 //! - changes the signature of the public function `add` (`n: u32`);
-//! - changes the value type of the storage item `resets` (`u64` -> `u128`).
+//! - changes the value type of the storage item `adds` (`u64` -> `u128`).
 #![cfg_attr(not(test), no_std)]
 
 #[molt_sdk::program]
@@ -41,7 +41,9 @@ pub mod counter {
     #[storage]
     static STATE: Item<State>;
     #[storage]
-    static RESETS: Item<u128>;
+    static ADDS: Item<u128>;
+    #[storage]
+    static RESETS: Item<u64>;
 
     #[init]
     fn init() {
@@ -49,6 +51,7 @@ pub mod counter {
             value: 0,
             owner: env::caller(),
         });
+        ADDS.set(&0);
     }
 
     #[entry]
@@ -68,6 +71,7 @@ pub mod counter {
         let mut state = STATE.load();
         state.value += u64::from(n);
         STATE.set(&state);
+        ADDS.update(|a| *a += 1);
         Incremented {
             by: n.into(),
             count: state.value,

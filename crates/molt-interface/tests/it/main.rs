@@ -1,5 +1,6 @@
 //! molt-interface integration tests.
 
+mod compat;
 mod exports;
 mod golden;
 mod properties;

@@ -1,8 +1,10 @@
 //! molt-runtime integration tests: real store, real Wasm, real signatures.
 
+mod program_upgrades;
 mod programs;
 mod rejections;
 mod transfers;
+mod upgrades;
 
 use molt_runtime::*;
 use molt_store::StoreConfig;

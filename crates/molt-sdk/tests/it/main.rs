@@ -3,6 +3,7 @@
 
 mod host;
 mod interface;
+mod upgrade;
 
 /// A program exercising every kind of declaration.
 #[molt_sdk::program(

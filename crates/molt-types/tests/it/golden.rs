@@ -97,6 +97,39 @@ fn golden_payloads() {
 }
 
 #[test]
+fn golden_upgrade_payloads() {
+    check(
+        "payload_upgrade",
+        &TransactionPayload::Upgrade {
+            package: Address::reserved(0x99),
+            module: vec![0, 0x61, 0x73, 0x6d],
+            ticket: Some(TicketCall {
+                package: Address::reserved(0x77),
+                function: "authorize".into(),
+                args: vec![1],
+            }),
+        },
+    );
+    check(
+        "payload_cap_ops",
+        &vec![
+            TransactionPayload::RestrictUpgradePolicy {
+                cap: Address::reserved(5),
+                policy: UpgradePolicy::Additive,
+            },
+            TransactionPayload::MakeImmutable {
+                cap: Address::reserved(5),
+            },
+            TransactionPayload::TransferUpgradeCap {
+                cap: Address::reserved(5),
+                to: Address::reserved(6),
+            },
+        ],
+    );
+    check("policies", &UpgradePolicy::ALL.to_vec());
+}
+
+#[test]
 fn golden_block() {
     check("block_header", &header());
     check("block_id", &header().id());
@@ -160,6 +193,21 @@ fn golden_receipt() {
             },
             FailureReason::LimitExceeded {
                 reason: "memory".into(),
+            },
+            FailureReason::UpgradeRejected {
+                reason: "not the cap holder".into(),
+            },
+            FailureReason::IncompatibleUpgrade {
+                policy: UpgradePolicy::Compatible,
+                codes: vec!["E0101".into()],
+                report: "r".into(),
+            },
+            FailureReason::ConstructorRejected {
+                code: 7,
+                message: "no".into(),
+            },
+            FailureReason::CapDenied {
+                reason: "only tighten".into(),
             },
         ],
     );

@@ -3,7 +3,8 @@
 //! exports with their lowered signatures, no floats, SIMD or threads.
 
 use molt_interface::Interface;
-use molt_vm::{Vm, VmConfig};
+use molt_types::{Address, Digest};
+use molt_vm::{CallContext, CallTarget, MemoryHost, UpgradeTicket, Vm, VmConfig, VmError};
 
 const PROGRAMS: &[(&str, &str)] = &[
     ("counter_v1", "counter"),
@@ -17,6 +18,8 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("ctor_admin", "ctor_admin"),
     ("ctor_checksum", "ctor_checksum"),
     ("ctor_custom", "ctor_custom"),
+    ("upgrader_multisig", "upgrader_multisig"),
+    ("upgrader_timelock", "upgrader_timelock"),
 ];
 
 fn interface(name: &str) -> Interface {
@@ -67,4 +70,101 @@ fn counter_versions_differ_as_documented() {
         v3.function("add"),
         "v3 changes a signature"
     );
+}
+
+/// The timelock policy, built to wasm32, issues a ticket through
+/// `molt.authorize_upgrade` once its delay has passed.
+#[test]
+fn timelock_program_issues_an_upgrade_ticket() {
+    let vm = Vm::new(VmConfig::default()).unwrap();
+    let code = molt_build::example("upgrader_timelock").unwrap();
+    let module = vm.prepare(&code).unwrap();
+    let mut host = MemoryHost::new();
+    let (program, admin, cap) = (Address([7; 32]), Address([0xa1; 32]), Address([0xca; 32]));
+    let package = host.publish(program, program, 1, admin, code);
+    host.add_cap(cap, program);
+    let digest = Digest([0xd1; 32]);
+    let args = borsh::to_vec(&(cap, digest)).unwrap();
+    let mut call = |target: CallTarget, height: u64| {
+        let ctx = CallContext {
+            caller: admin,
+            origin: admin,
+            block_height: height,
+            block_time_ms: 0,
+            package: package.clone(),
+        };
+        let args: &[u8] = if target == CallTarget::Init {
+            &[]
+        } else {
+            &args
+        };
+        vm.call(&module, &mut host, ctx, &target, args, 10_000_000)
+    };
+    let f = |name: &str| CallTarget::Function(name.to_string());
+    call(CallTarget::Init, 10).unwrap();
+    call(f("announce"), 10).unwrap();
+    let early = call(f("authorize"), 14).unwrap_err();
+    assert!(
+        matches!(early.error, VmError::Aborted { code: 4, .. }),
+        "{early}"
+    );
+    call(f("authorize"), 15).unwrap();
+    assert_eq!(
+        host.tickets(),
+        &[UpgradeTicket {
+            program,
+            cap,
+            digest
+        }]
+    );
+}
+
+/// A refused ticket fails the multisig's `authorize` with the host's message
+/// and undoes the consumption of the approvals.
+#[test]
+fn multisig_program_refused_ticket_reverts() {
+    let vm = Vm::new(VmConfig::default()).unwrap();
+    let code = molt_build::example("upgrader_multisig").unwrap();
+    let module = vm.prepare(&code).unwrap();
+    let mut host = MemoryHost::new();
+    let program = Address([7; 32]);
+    let signers = [Address([1; 32]), Address([2; 32]), Address([3; 32])];
+    let cap = Address([0xca; 32]);
+    let package = host.publish(program, program, 1, signers[0], code);
+    host.add_cap(cap, signers[0]);
+    let digest = Digest([0xd1; 32]);
+    let pair = borsh::to_vec(&(cap, digest)).unwrap();
+    let call = |host: &mut MemoryHost, caller: Address, target: CallTarget, args: &[u8]| {
+        let ctx = CallContext {
+            caller,
+            origin: caller,
+            block_height: 1,
+            block_time_ms: 0,
+            package: package.clone(),
+        };
+        vm.call(&module, host, ctx, &target, args, 10_000_000)
+    };
+    let f = |name: &str| CallTarget::Function(name.to_string());
+    call(&mut host, signers[0], CallTarget::Init, &[]).unwrap();
+    call(
+        &mut host,
+        signers[0],
+        f("setup"),
+        &borsh::to_vec(&signers).unwrap(),
+    )
+    .unwrap();
+    call(&mut host, signers[0], f("propose"), &pair).unwrap();
+    call(&mut host, signers[2], f("approve"), &pair).unwrap();
+    let e = call(&mut host, signers[1], f("authorize"), &pair).unwrap_err();
+    let VmError::UpgradeNotAuthorized { message } = e.error else {
+        panic!("expected UpgradeNotAuthorized, got {e}");
+    };
+    assert!(message.contains("is owned by"), "{message}");
+    let approvals = call(&mut host, signers[1], f("approvals"), &pair).unwrap();
+    let approvals: Vec<Address> = borsh::from_slice(&approvals.return_data).unwrap();
+    assert_eq!(approvals, [signers[0], signers[2]]);
+    // Once the program owns the cap, the same approvals authorize.
+    host.add_cap(cap, program);
+    call(&mut host, signers[1], f("authorize"), &pair).unwrap();
+    assert_eq!(host.tickets()[0].digest, digest);
 }

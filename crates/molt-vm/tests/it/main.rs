@@ -7,3 +7,4 @@ mod examples;
 mod rejections;
 mod robustness;
 mod support;
+mod upgrade_tickets;

@@ -75,6 +75,7 @@ pub const IMPORTS: &str = r#"
   (import "molt" "return_data" (func $return_data (param i32 i32)))
   (import "molt" "abort" (func $abort (param i32 i32 i32)))
   (import "molt" "gas_left" (func $gas_left (result i64)))
+  (import "molt" "authorize_upgrade" (func $authorize_upgrade (param i32 i32)))
 "#;
 
 /// Memory, a bump allocator from 4096 and the `molt_alloc` export.

@@ -1,0 +1,351 @@
+//! Upgrades and upgrade capabilities (DESIGN.md 2.1-2.3).
+//!
+//! An upgrade must pass both checks:
+//! 1. the `UpgradeCap`: the sender holds it, or a ticket call to the
+//!    program that holds it authorizes exactly the new module's checksum;
+//!    the new interface is checked against the latest version under the
+//!    cap's policy by `molt_interface::check_upgrade` (the same code
+//!    `molt upgrade --dry-run` runs);
+//! 2. the constructor, if the package declares one: it runs in the new
+//!    version with the new edition and checksum, and its failure rejects the
+//!    upgrade with its message.
+//!
+//! A rejected upgrade leaves the package, its cap, its storage and its
+//! history exactly as before (the payload runs inside a checkpoint).
+
+use crate::error::RuntimeError;
+use crate::execute::{BlockEnv, Call, Executor, Failed, failure_of, new_package_id, put};
+use crate::host::{RuntimeHost, package_info, read_record, resolve};
+use crate::overlay::Overlay;
+use crate::state::{self, PackageRecord, PackageVersion, UpgradeCap};
+use molt_types::{
+    Address, Digest, Event, FailureReason, SignedTransaction, TicketCall, UpgradePolicy, codec,
+    sha3_256,
+};
+use molt_vm::{CallContext, CallTarget, VmError};
+
+type Outcome = Result<Result<u64, Failed>, RuntimeError>;
+
+fn rejected(reason: String, gas_used: u64) -> Outcome {
+    Ok(Err(Failed {
+        reason: FailureReason::UpgradeRejected { reason },
+        gas_used,
+    }))
+}
+
+fn cap_denied(reason: String) -> Outcome {
+    Ok(Err(Failed {
+        reason: FailureReason::CapDenied { reason },
+        gas_used: 0,
+    }))
+}
+
+/// Removes every ticket recorded in this transaction and returns the one
+/// for `cap`, if any. Tickets never outlive the transaction that made them.
+pub(crate) fn take_tickets(
+    overlay: &mut Overlay<'_>,
+    cap: &Address,
+) -> Result<Option<Digest>, RuntimeError> {
+    let mut found = None;
+    let mut after: Option<Vec<u8>> = None;
+    while let Some((key, value)) = overlay.next(state::TICKET_PREFIX, after.as_deref())? {
+        if key == state::ticket_key(cap) && value.len() == 32 {
+            let mut d = [0u8; 32];
+            d.copy_from_slice(&value);
+            found = Some(Digest(d));
+        }
+        overlay.delete(key.clone());
+        after = Some(key);
+    }
+    Ok(found)
+}
+
+impl Executor<'_> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn upgrade(
+        &self,
+        overlay: &mut Overlay<'_>,
+        tx: &SignedTransaction,
+        id: &Digest,
+        package: &Address,
+        module: &[u8],
+        ticket: Option<&TicketCall>,
+        env: BlockEnv,
+        gas_left: u64,
+    ) -> Outcome {
+        let sender = tx.transaction.sender;
+        let budget = tx.transaction.gas_budget;
+        let Some(named) = resolve(overlay, package)? else {
+            return Ok(Err(Failed {
+                reason: FailureReason::UnknownPackage { package: *package },
+                gas_used: 0,
+            }));
+        };
+        let original = named.original_id;
+        let mut record = read_record::<PackageRecord>(overlay, &state::record_key(&original))?
+            .ok_or_else(|| RuntimeError::Corrupt {
+                key: format!("orig/{original}"),
+                reason: "package record missing".into(),
+            })?;
+        let latest = read_record::<PackageVersion>(overlay, &state::package_key(&record.latest()))?
+            .ok_or_else(|| RuntimeError::Corrupt {
+                key: format!("pkg/{}", record.latest()),
+                reason: "latest version missing".into(),
+            })?;
+        let Some(cap_id) = record.cap else {
+            return rejected(
+                format!("package {original} is immutable: its UpgradeCap was destroyed"),
+                0,
+            );
+        };
+        let cap =
+            read_record::<UpgradeCap>(overlay, &state::cap_key(&cap_id))?.ok_or_else(|| {
+                RuntimeError::Corrupt {
+                    key: format!("cap/{cap_id}"),
+                    reason: "cap missing".into(),
+                }
+            })?;
+        let checksum = sha3_256(module);
+        let mut used = 0u64;
+
+        match ticket {
+            None if cap.owner != sender => {
+                return rejected(
+                    format!(
+                        "the UpgradeCap {cap_id} of package {original} is held by {}, not by \
+                         the sender {sender}; the holder must sign, or pass --ticket for the \
+                         program that holds it",
+                        cap.owner
+                    ),
+                    0,
+                );
+            }
+            None => {}
+            Some(t) => {
+                let call = Call {
+                    sender: &sender,
+                    package: &t.package,
+                    function: &t.function,
+                    args: &t.args,
+                    budget,
+                };
+                match self.call(overlay, call, env, gas_left)? {
+                    Ok(gas) => used = gas,
+                    Err(f) => {
+                        return rejected(
+                            format!(
+                                "the ticket call {}::{} failed: {}",
+                                t.package, t.function, f.reason
+                            ),
+                            f.gas_used,
+                        );
+                    }
+                }
+                let issued = take_tickets(overlay, &cap_id)?;
+                let holder = resolve(overlay, &t.package)?.map(|p| p.original_id);
+                if holder != Some(cap.owner) {
+                    return rejected(
+                        format!(
+                            "the UpgradeCap {cap_id} is held by {}, not by the ticket program {}",
+                            cap.owner, t.package
+                        ),
+                        used,
+                    );
+                }
+                match issued {
+                    None => {
+                        return rejected(
+                            format!(
+                                "{}::{} issued no ticket for UpgradeCap {cap_id}",
+                                t.package, t.function
+                            ),
+                            used,
+                        );
+                    }
+                    Some(d) if d != checksum => {
+                        return rejected(
+                            format!(
+                                "the ticket authorizes module checksum {d}, but this module's \
+                                 checksum is {checksum}"
+                            ),
+                            used,
+                        );
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+
+        let prepared = match self.vm.prepare(module) {
+            Ok(p) => p,
+            Err(e) => {
+                return Ok(Err(Failed {
+                    reason: failure_of(e, budget),
+                    gas_used: used,
+                }));
+            }
+        };
+        let interface = prepared.interface().clone();
+        let old_module = overlay
+            .get(&state::code_key(&latest.checksum))?
+            .unwrap_or_default();
+        let report = molt_interface::check_upgrade(
+            &latest.interface,
+            &old_module,
+            &interface,
+            module,
+            cap.policy,
+        );
+        if !report.is_compatible() {
+            return Ok(Err(Failed {
+                reason: FailureReason::IncompatibleUpgrade {
+                    policy: cap.policy,
+                    codes: report
+                        .violations
+                        .iter()
+                        .map(|v| v.code.code().to_string())
+                        .collect(),
+                    report: report.render(),
+                },
+                gas_used: used,
+            }));
+        }
+        let Some(edition) = latest.edition.checked_add(1) else {
+            return rejected("the package has reached the last edition".into(), used);
+        };
+        let package_id = new_package_id(id);
+        let version = PackageVersion {
+            package_id,
+            original_id: original,
+            version: latest.version + 1,
+            edition,
+            checksum,
+            owner: latest.owner,
+            interface,
+            height: env.height,
+            transaction: *id,
+            policy: cap.policy,
+        };
+        overlay.put(state::code_key(&checksum), module.to_vec());
+        put(overlay, state::package_key(&package_id), &version);
+        record.versions.push(package_id);
+        put(overlay, state::record_key(&original), &record);
+
+        if version.interface.constructor.is_some() {
+            let ctx = CallContext {
+                caller: sender,
+                origin: sender,
+                block_height: env.height,
+                block_time_ms: env.timestamp_ms,
+                package: package_info(&version),
+            };
+            let mut host = RuntimeHost { overlay };
+            let left = gas_left.saturating_sub(used);
+            match self.vm.call(
+                &prepared,
+                &mut host,
+                ctx,
+                &CallTarget::Constructor,
+                &[],
+                left,
+            ) {
+                Ok(out) => used += out.gas_used,
+                Err(e) => {
+                    let reason = match e.error {
+                        VmError::Aborted { code, message } => {
+                            FailureReason::ConstructorRejected { code, message }
+                        }
+                        other => failure_of(other, budget),
+                    };
+                    return Ok(Err(Failed {
+                        reason,
+                        gas_used: used + e.gas_used,
+                    }));
+                }
+            }
+        }
+        overlay.emit(Event {
+            emitter: original,
+            name: "PackageUpgraded".into(),
+            data: codec::encode(&(package_id, version.version, version.edition, checksum)),
+        });
+        Ok(Ok(used))
+    }
+
+    /// Tightens (or, with `Immutable`, destroys) a cap the sender holds.
+    pub(crate) fn restrict(
+        &self,
+        overlay: &mut Overlay<'_>,
+        sender: &Address,
+        cap_id: &Address,
+        policy: UpgradePolicy,
+    ) -> Outcome {
+        let Some(mut cap) = read_record::<UpgradeCap>(overlay, &state::cap_key(cap_id))? else {
+            return cap_denied(format!(
+                "there is no UpgradeCap {cap_id} (was it destroyed?)"
+            ));
+        };
+        if cap.owner != *sender {
+            return cap_denied(format!(
+                "UpgradeCap {cap_id} is held by {}, not by {sender}",
+                cap.owner
+            ));
+        }
+        if policy < cap.policy {
+            return cap_denied(format!(
+                "policies can only be tightened: {} -> {policy} would loosen it",
+                cap.policy
+            ));
+        }
+        if policy == UpgradePolicy::Immutable {
+            overlay.delete(state::cap_key(cap_id));
+            let key = state::record_key(&cap.package);
+            if let Some(mut record) = read_record::<PackageRecord>(overlay, &key)? {
+                record.cap = None;
+                put(overlay, key, &record);
+            }
+            overlay.emit(Event {
+                emitter: cap.package,
+                name: "UpgradeCapDestroyed".into(),
+                data: codec::encode(cap_id),
+            });
+        } else {
+            cap.policy = policy;
+            put(overlay, state::cap_key(cap_id), &cap);
+            overlay.emit(Event {
+                emitter: cap.package,
+                name: "UpgradePolicyChanged".into(),
+                data: codec::encode(&(*cap_id, policy)),
+            });
+        }
+        Ok(Ok(0))
+    }
+
+    pub(crate) fn transfer_cap(
+        &self,
+        overlay: &mut Overlay<'_>,
+        sender: &Address,
+        cap_id: &Address,
+        to: &Address,
+    ) -> Outcome {
+        let Some(mut cap) = read_record::<UpgradeCap>(overlay, &state::cap_key(cap_id))? else {
+            return cap_denied(format!(
+                "there is no UpgradeCap {cap_id} (was it destroyed?)"
+            ));
+        };
+        if cap.owner != *sender {
+            return cap_denied(format!(
+                "UpgradeCap {cap_id} is held by {}, not by {sender}",
+                cap.owner
+            ));
+        }
+        cap.owner = *to;
+        put(overlay, state::cap_key(cap_id), &cap);
+        overlay.emit(Event {
+            emitter: cap.package,
+            name: "UpgradeCapTransferred".into(),
+            data: codec::encode(&(*cap_id, *sender, *to)),
+        });
+        Ok(Ok(0))
+    }
+}
