@@ -99,6 +99,27 @@ impl Ctx<'_> {
         }
     }
 
+    /// Encodes JSON arguments for `function` of `package` through its
+    /// on-chain interface; `flag` names the option they came from.
+    pub fn encode_args(
+        &self,
+        package: &Address,
+        function: &str,
+        args_json: &str,
+        flag: &str,
+    ) -> Result<Vec<u8>> {
+        let (interface, _) = self.interface(package)?;
+        let decl = interface.function(function).ok_or_else(|| {
+            anyhow!(
+                "package {package} has no function `{function}`; it has: {}",
+                names(&interface)
+            )
+        })?;
+        let json_args: Value = serde_json::from_str(args_json)
+            .with_context(|| format!("{flag} is not JSON: {args_json}"))?;
+        Ok(molt_interface::encode_args(&interface, decl, &json_args)?)
+    }
+
     /// The latest interface of a package on chain.
     pub fn interface(&self, package: &Address) -> Result<(Interface, Value)> {
         let pkg = self.rpc.call("molt_getPackage", json!([package]))?;
@@ -211,16 +232,7 @@ pub fn call(
     args: &TxArgs,
 ) -> Result<()> {
     let package = parse_address(package)?;
-    let (interface, _) = ctx.interface(&package)?;
-    let decl = interface.function(function).ok_or_else(|| {
-        anyhow!(
-            "package {package} has no function `{function}`; it has: {}",
-            names(&interface)
-        )
-    })?;
-    let json_args: Value = serde_json::from_str(args_json)
-        .with_context(|| format!("--args is not JSON: {args_json}"))?;
-    let bytes = molt_interface::encode_args(&interface, decl, &json_args)?;
+    let bytes = ctx.encode_args(&package, function, args_json, "--args")?;
     let v = ctx.submit(
         args,
         TransactionPayload::Call {
@@ -242,16 +254,7 @@ fn names(i: &Interface) -> String {
 
 pub fn view(ctx: &Ctx<'_>, package: &str, function: &str, args_json: &str) -> Result<()> {
     let package = parse_address(package)?;
-    let (interface, _) = ctx.interface(&package)?;
-    let decl = interface.function(function).ok_or_else(|| {
-        anyhow!(
-            "package {package} has no function `{function}`; it has: {}",
-            names(&interface)
-        )
-    })?;
-    let json_args: Value = serde_json::from_str(args_json)
-        .with_context(|| format!("--args is not JSON: {args_json}"))?;
-    let bytes = molt_interface::encode_args(&interface, decl, &json_args)?;
+    let bytes = ctx.encode_args(&package, function, args_json, "--args")?;
     let v = ctx.rpc.call(
         "molt_view",
         json!([package, function, format!("0x{}", hex::encode(bytes))]),

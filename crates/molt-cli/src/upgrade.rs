@@ -92,13 +92,7 @@ fn ticket(ctx: &Ctx<'_>, spec: &str, args_json: &str) -> Result<TicketCall> {
     let package: Address = pkg
         .parse()
         .with_context(|| format!("{pkg:?} is not an address"))?;
-    let (interface, _) = ctx.interface(&package)?;
-    let decl = interface
-        .function(function)
-        .ok_or_else(|| anyhow!("ticket program {package} has no function `{function}`"))?;
-    let json_args: Value = serde_json::from_str(args_json)
-        .with_context(|| format!("--ticket-args is not JSON: {args_json}"))?;
-    let args = molt_interface::encode_args(&interface, decl, &json_args)?;
+    let args = ctx.encode_args(&package, function, args_json, "--ticket-args")?;
     Ok(TicketCall {
         package,
         function: function.into(),

@@ -381,3 +381,74 @@ fn counter_upgrade_dry_run_and_transaction_report_identical_findings() {
     let (_, text) = node.molt(&["upgrade", &pkg, &v2, "--dry-run"]).unwrap_err();
     assert!(text.contains("immutable"), "{text}");
 }
+
+#[test]
+fn a_timelock_program_upgrades_a_package_through_the_cli() {
+    let home = tempfile::tempdir().unwrap();
+    let write = |name: &str| {
+        let path = home.path().join(format!("{name}.wasm"));
+        std::fs::write(&path, molt_build::example(name).unwrap()).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (v1, v2, lock_wasm) = (
+        write("counter_v1"),
+        write("counter_v2"),
+        write("upgrader_timelock"),
+    );
+    let node = DevNode::start(home.path(), free_port());
+    let pkg = node.ok(&["publish", &v1])["package_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lock = node.ok(&["publish", &lock_wasm])["package_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cap = node.ok(&["query", "package", &pkg])["upgrade_cap"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let digest = node.ok(&["inspect", &v2])["checksum"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    node.ok(&["cap", "transfer", &pkg, "--to", &lock]);
+    let ticket = format!("{lock}::authorize");
+    let ticket_args = format!(r#"["{cap}", "{digest}"]"#);
+
+    let (_, text) = node.molt(&["upgrade", &pkg, &v2]).unwrap_err();
+    assert!(text.contains("held by"), "{text}");
+    node.ok(&["call", &lock, "announce", "--args", &ticket_args]);
+    let (_, text) = node
+        .molt(&[
+            "upgrade",
+            &pkg,
+            &v2,
+            "--ticket",
+            &ticket,
+            "--ticket-args",
+            &ticket_args,
+        ])
+        .unwrap_err();
+    assert!(text.contains("ticket call"), "too early: {text}");
+    let h = node.ok(&["query", "block", "latest"])["height"]
+        .as_u64()
+        .unwrap();
+    while node.ok(&["query", "block", "latest"])["height"]
+        .as_u64()
+        .unwrap()
+        < h + 6
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let up = node.ok(&[
+        "upgrade",
+        &pkg,
+        &v2,
+        "--ticket",
+        &ticket,
+        "--ticket-args",
+        &ticket_args,
+    ]);
+    assert_eq!(up["upgraded"]["version"], 2, "{up}");
+}

@@ -268,6 +268,48 @@ fn main() {
         Some(native),
     );
 
+    // The same transfer written with the SDK and built from programs/token.
+    let token_bytes = molt_build::example("token").expect("build programs/token");
+    let token = bench.vm.prepare(&token_bytes).unwrap();
+    let token_ns = Address([0x70; 32]);
+    let token_ctx = CallContext {
+        package: PackageInfo {
+            package_id: Address([0x71; 32]),
+            original_id: token_ns,
+            version: 1,
+            edition: 0,
+            owner: Address([9; 32]),
+            checksum: token.checksum(),
+        },
+        ..bench.ctx.clone()
+    };
+    let mut token_host = MemoryHost::new();
+    let token_call = |host: &mut MemoryHost, target: CallTarget, args: &[u8]| {
+        bench
+            .vm
+            .call(
+                &token,
+                host,
+                token_ctx.clone(),
+                &target,
+                args,
+                1_000_000_000,
+            )
+            .unwrap_or_else(|e| panic!("token: {}", e.error))
+    };
+    token_call(&mut token_host, CallTarget::Init, b"");
+    let mint = borsh::to_vec(&(Address([9; 32]), u128::MAX / 2)).unwrap();
+    token_call(&mut token_host, CallTarget::Function("mint".into()), &mint);
+    let pay = borsh::to_vec(&(Address([8; 32]), 1u128)).unwrap();
+    let sdk = measure(15, 2_000, || {
+        token_call(
+            &mut token_host,
+            CallTarget::Function("transfer".into()),
+            &pay,
+        );
+    });
+    row("token transfer, SDK program (Rust)", sdk, Some(native));
+
     for n in [1_000u32, 100_000] {
         let args = n.to_le_bytes();
         let expected = native_compute(n).to_le_bytes();
