@@ -380,6 +380,12 @@ impl Executor<'_> {
             }
         };
         let interface = prepared.interface().clone();
+        if let Some(reason) = crate::host::missing_dependency(overlay, &interface)? {
+            return Ok(Err(Failed {
+                reason: FailureReason::InvalidModule { reason },
+                gas_used: 0,
+            }));
+        }
         let package_id = new_package_id(id);
         let original_id = new_original_id(id);
         let version = PackageVersion {

@@ -44,6 +44,39 @@ pub fn resolve(
     read_record::<PackageVersion>(overlay, &state::package_key(id))
 }
 
+/// Version `version` (from 1) of the package `original_id`, if it exists.
+pub fn dependency_version(
+    overlay: &Overlay<'_>,
+    original_id: &Address,
+    version: u64,
+) -> Result<Option<PackageVersion>, crate::RuntimeError> {
+    let Some(record) = read_record::<PackageRecord>(overlay, &state::record_key(original_id))?
+    else {
+        return Ok(None);
+    };
+    let index = version.checked_sub(1).and_then(|i| usize::try_from(i).ok());
+    match index.and_then(|i| record.versions.get(i)) {
+        Some(id) => read_record::<PackageVersion>(overlay, &state::package_key(id)),
+        None => Ok(None),
+    }
+}
+
+/// Why a module's declared dependencies cannot be linked, if they cannot.
+pub fn missing_dependency(
+    overlay: &Overlay<'_>,
+    interface: &molt_interface::Interface,
+) -> Result<Option<String>, crate::RuntimeError> {
+    for d in &interface.dependencies {
+        if dependency_version(overlay, &d.original_id, d.version)?.is_none() {
+            return Ok(Some(format!(
+                "dependency `{}` ({}) has no version {} on this chain",
+                d.name, d.original_id, d.version
+            )));
+        }
+    }
+    Ok(None)
+}
+
 pub fn package_info(v: &PackageVersion) -> PackageInfo {
     PackageInfo {
         package_id: v.package_id,
@@ -99,6 +132,16 @@ impl Host for RuntimeHost<'_, '_> {
 
     fn resolve_package(&mut self, package: &Address) -> Result<Option<PackageInfo>, HostError> {
         Ok(resolve(self.overlay, package)
+            .map_err(host_err)?
+            .map(|v| package_info(&v)))
+    }
+
+    fn resolve_version(
+        &mut self,
+        original_id: &Address,
+        version: u64,
+    ) -> Result<Option<PackageInfo>, HostError> {
+        Ok(dependency_version(self.overlay, original_id, version)
             .map_err(host_err)?
             .map(|v| package_info(&v)))
     }

@@ -186,6 +186,12 @@ impl Executor<'_> {
             }
         };
         let interface = prepared.interface().clone();
+        if let Some(reason) = crate::host::missing_dependency(overlay, &interface)? {
+            return Ok(Err(Failed {
+                reason: FailureReason::InvalidModule { reason },
+                gas_used: used,
+            }));
+        }
         let old_module = overlay
             .get(&state::code_key(&latest.checksum))?
             .unwrap_or_default();

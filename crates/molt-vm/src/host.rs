@@ -81,6 +81,21 @@ pub trait Host {
     /// version, a package id to that exact version. `None` if neither.
     fn resolve_package(&mut self, package: &Address) -> Result<Option<PackageInfo>, HostError>;
 
+    /// Version `version` of the package whose original id is `original_id`,
+    /// for calls to a declared dependency, which are linked to the exact
+    /// version the caller declares. `None` if there is no such version. The
+    /// default resolves through [`Host::resolve_package`] and accepts the
+    /// answer only when it is that version.
+    fn resolve_version(
+        &mut self,
+        original_id: &Address,
+        version: u64,
+    ) -> Result<Option<PackageInfo>, HostError> {
+        Ok(self
+            .resolve_package(original_id)?
+            .filter(|p| p.version == version))
+    }
+
     /// The module bytes of the package version `package_id`. Called only when
     /// the VM's module cache does not already hold its checksum.
     fn package_code(&mut self, package_id: &Address) -> Result<Vec<u8>, HostError>;

@@ -417,10 +417,20 @@ fn call(
     let args = mem[range("call", mem.len(), a, al)?].to_vec();
 
     let vm = s.vm;
-    let info = s
-        .host
-        .resolve_package(&package)?
-        .ok_or(VmError::UnknownPackage { package })?;
+    // A declared dependency is linked at its exact version (DESIGN.md 2.1):
+    // upgrading the dependency does not relink this package.
+    let pinned = s
+        .module
+        .interface()
+        .dependencies
+        .iter()
+        .find(|d| d.original_id == package)
+        .map(|d| d.version);
+    let info = match pinned {
+        Some(version) => s.host.resolve_version(&package, version)?,
+        None => s.host.resolve_package(&package)?,
+    }
+    .ok_or(VmError::UnknownPackage { package })?;
     let callee = vm.load(&mut *s.host, &info)?;
     let entry = resolve_entry(&callee, &CallTarget::Function(name), Origin::Program)?;
     let context = Context {

@@ -21,8 +21,12 @@ pub struct Chain {
 impl Chain {
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
+        Self::with_genesis(&Genesis::dev())
+    }
+
+    pub fn with_genesis(genesis: &Genesis) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let rt = Runtime::open(dir.path(), &Genesis::dev(), StoreConfig::default()).unwrap();
+        let rt = Runtime::open(dir.path(), genesis, StoreConfig::default()).unwrap();
         Chain {
             dir,
             rt,

@@ -171,19 +171,13 @@ fn constructor_custom_timelock() {
 #[test]
 fn constructor_checksum_reads_the_registry() {
     // The registry sits at the well-known address the program names (0x7e57).
-    let dir = tempfile::tempdir().unwrap();
     let mut genesis = Genesis::dev();
     genesis.packages.push(GenesisPackage {
         address: Address::reserved(0x7e57),
         module: wasm("checksum_registry"),
         owner: dev_key(0).address(),
     });
-    let rt = Runtime::open(dir.path(), &genesis, molt_store::StoreConfig::default()).unwrap();
-    let c = Chain {
-        dir,
-        rt,
-        proposer: dev_validator_key().address(),
-    };
+    let c = Chain::with_genesis(&genesis);
     let owner = dev_key(0);
     let pkg = c.publish(&owner, "ctor_checksum");
     let next = wasm("ctor_checksum");
@@ -397,5 +391,56 @@ fn a_two_of_three_multisig_holding_the_cap_authorizes_an_upgrade() {
         c.rt.store().iter_prefix(state::TICKET_PREFIX).unwrap(),
         vec![],
         "tickets never outlive the transaction"
+    );
+}
+
+#[test]
+fn a_dependency_upgrade_does_not_relink_its_dependents() {
+    // counter v1 at 0xc0; counter_client links it at version 1.
+    let mut genesis = Genesis::dev();
+    genesis.packages.push(GenesisPackage {
+        address: Address::reserved(0xc0),
+        module: wasm("counter_v1"),
+        owner: dev_key(0).address(),
+    });
+    let c = Chain::with_genesis(&genesis);
+    let owner = dev_key(0);
+    let counter = Address::reserved(0xc0);
+    let client = c.publish(&owner, "counter_client");
+    assert_eq!(
+        call(&c, &owner, client, "add_zero", vec![]).status,
+        ExecutionStatus::Success
+    );
+
+    assert_eq!(
+        upgrade(&c, &owner, counter, wasm("counter_v2")).status,
+        ExecutionStatus::Success
+    );
+    // Version 2 refuses to add zero when called directly...
+    let r = call(&c, &owner, counter, "add", 0u64.to_le_bytes().to_vec());
+    assert!(
+        matches!(
+            r.status,
+            ExecutionStatus::Failure(FailureReason::Aborted { .. })
+        ),
+        "{r:?}"
+    );
+    // ...but the client still runs against version 1, which it linked.
+    let r = call(&c, &owner, client, "add_zero", vec![]);
+    assert_eq!(r.status, ExecutionStatus::Success, "{r:?}");
+
+    // A module linking a version that does not exist is refused at publish.
+    let mut genesis = Genesis::dev();
+    genesis.accounts.truncate(1);
+    let empty = Chain::with_genesis(&genesis);
+    let r = empty.run(
+        &owner,
+        TransactionPayload::Publish {
+            module: wasm("counter_client"),
+        },
+    );
+    assert!(
+        matches!(&r.status, ExecutionStatus::Failure(FailureReason::InvalidModule { reason }) if reason.contains("dependency `counter`")),
+        "{r:?}"
     );
 }

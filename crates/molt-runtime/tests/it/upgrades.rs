@@ -356,9 +356,21 @@ fn dep_only_accepts_a_dependency_bump_and_nothing_else() {
         original_id: Address::reserved(0x77),
         version: v,
     };
-    // Publish with a dependency at version 1, then bump it.
-    let c = Chain::new();
+    // The dependency: a package at 0x77 with versions 1 and 2.
+    let mut genesis = Genesis::dev();
+    genesis.packages.push(GenesisPackage {
+        address: Address::reserved(0x77),
+        module: molt_build::example("counter_v1").unwrap(),
+        owner: dev_key(0).address(),
+    });
+    let c = Chain::with_genesis(&genesis);
     let owner = dev_key(0);
+    let dep_v2 = molt_build::example("counter_v2").unwrap();
+    assert_eq!(
+        upgrade(&c, &owner, Address::reserved(0x77), dep_v2).status,
+        ExecutionStatus::Success
+    );
+    // Publish with the dependency at version 1, then bump it.
     let mut v1 = base();
     v1.dependencies.push(dep(1));
     let pkg = publish_module(&c, &owner, module_for(&v1, 0));
@@ -391,6 +403,14 @@ fn dep_only_accepts_a_dependency_bump_and_nothing_else() {
     down.dependencies[0].version = 1;
     let r = upgrade(&c, &owner, pkg, module_for(&down, 0));
     assert!(codes(&r).contains(&"E0701".to_string()), "{r:?}");
+    // A dependency version that does not exist cannot be linked.
+    let mut missing = v2.clone();
+    missing.dependencies[0].version = 3;
+    let r = upgrade(&c, &owner, pkg, module_for(&missing, 0));
+    assert!(
+        matches!(&r.status, ExecutionStatus::Failure(FailureReason::InvalidModule { reason }) if reason.contains("no version 3")),
+        "{r:?}"
+    );
     assert_eq!(c.rt.package(&pkg).unwrap().unwrap().version, 2);
 }
 

@@ -18,6 +18,7 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("ctor_admin", "ctor_admin"),
     ("ctor_checksum", "ctor_checksum"),
     ("ctor_custom", "ctor_custom"),
+    ("counter_client", "counter_client"),
     ("upgrader_multisig", "upgrader_multisig"),
     ("upgrader_timelock", "upgrader_timelock"),
 ];
