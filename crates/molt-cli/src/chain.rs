@@ -30,6 +30,7 @@ pub struct TxArgs {
     /// The most gas the transaction may use.
     #[arg(long, default_value_t = 50_000_000)]
     pub gas_budget: u64,
+    /// Coin paid per unit of gas.
     #[arg(long, default_value_t = 1)]
     pub gas_price: u64,
     /// Blocks from now after which the transaction can no longer be included.

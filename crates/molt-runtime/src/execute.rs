@@ -501,14 +501,16 @@ impl Executor<'_> {
                 reason: e.to_string(),
             });
         }
-        let code = overlay
-            .get(&state::code_key(&version.checksum))?
-            .ok_or_else(|| RuntimeError::Corrupt {
-                key: "code".into(),
-                reason: format!("code of {} missing", version.package_id),
-            })?;
-        let prepared = match self.vm.prepare(&code) {
+        let info = package_info(&version);
+        let mut host = RuntimeHost { overlay };
+        let prepared = match self.vm.load(&mut host, &info) {
             Ok(p) => p,
+            Err(VmError::Host { message }) => {
+                return Err(RuntimeError::Corrupt {
+                    key: "code".into(),
+                    reason: message,
+                });
+            }
             Err(e) => return fail(failure_of(e, budget)),
         };
         let ctx = CallContext {
@@ -516,9 +518,8 @@ impl Executor<'_> {
             origin: *sender,
             block_height: env.height,
             block_time_ms: env.timestamp_ms,
-            package: package_info(&version),
+            package: info,
         };
-        let mut host = RuntimeHost { overlay };
         match self.vm.call(
             &prepared,
             &mut host,

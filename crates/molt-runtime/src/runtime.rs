@@ -498,23 +498,21 @@ impl Runtime {
         }
         molt_interface::check_args(&version.interface, decl, args)
             .map_err(|e| ViewError::InvalidArguments(e.to_string()))?;
-        let code = overlay
-            .get(&state::code_key(&version.checksum))?
-            .unwrap_or_default();
+        let latest = self.latest_block()?;
+        let info = package_info(&version);
+        let mut host = RuntimeHost {
+            overlay: &mut overlay,
+        };
         let prepared = self
             .vm
-            .prepare(&code)
+            .load(&mut host, &info)
             .map_err(|e| ViewError::Failed(e.to_string()))?;
-        let latest = self.latest_block()?;
         let ctx = CallContext {
             caller: Address::ZERO,
             origin: Address::ZERO,
             block_height: latest.header.height,
             block_time_ms: latest.header.timestamp_ms,
-            package: package_info(&version),
-        };
-        let mut host = RuntimeHost {
-            overlay: &mut overlay,
+            package: info,
         };
         let gas_limit = gas_limit.min(self.params.max_gas_budget);
         self.vm

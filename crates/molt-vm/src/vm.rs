@@ -126,8 +126,9 @@ impl Vm {
     }
 
     /// The prepared module of `package`: from the cache by checksum, or
-    /// from the host's code, which must hash to that checksum.
-    pub(crate) fn load(
+    /// from the host's code, which must hash to that checksum. Cheaper than
+    /// [`Vm::prepare`] on a hit: the code is neither read nor hashed.
+    pub fn load(
         &self,
         host: &mut dyn Host,
         package: &PackageInfo,
