@@ -144,3 +144,89 @@ impl Mempool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use molt_types::{ChainId, SecretKey, Transaction, TransactionPayload};
+
+    fn tx(key: &SecretKey, seq: u64) -> SignedTransaction {
+        Transaction {
+            chain_id: ChainId::dev(),
+            sender: key.address(),
+            sequence_number: seq,
+            gas_budget: 100_000,
+            gas_price: 1,
+            expiry_height: 10,
+            payload: TransactionPayload::Transfer {
+                to: Address::reserved(1),
+                amount: 1,
+            },
+        }
+        .sign(key)
+    }
+
+    fn pool(max_transactions: usize, max_bytes: usize, max_per_sender: usize) -> Mempool {
+        Mempool::new(MempoolConfig {
+            max_transactions,
+            max_bytes,
+            max_per_sender,
+        })
+    }
+
+    #[test]
+    fn limits_give_typed_rejections_and_keep_the_pool_unchanged() {
+        let (a, b) = (SecretKey::from_seed([1; 32]), SecretKey::from_seed([2; 32]));
+        let mut p = pool(2, 1_000, 1);
+        let first = tx(&a, 0);
+        p.insert(first.clone(), 100).unwrap();
+        assert_eq!(
+            p.insert(first.clone(), 100),
+            Err(MempoolError::Duplicate(first.id()))
+        );
+        let mut same_seq = tx(&a, 0).transaction;
+        same_seq.gas_price = 2;
+        assert_eq!(
+            p.insert(same_seq.sign(&a), 100),
+            Err(MempoolError::SequenceTaken {
+                sender: a.address(),
+                sequence: 0
+            })
+        );
+        assert_eq!(
+            p.insert(tx(&a, 1), 100),
+            Err(MempoolError::SenderLimit(a.address()))
+        );
+        assert_eq!(
+            p.insert(tx(&b, 0), 901),
+            Err(MempoolError::FullBytes(1_000))
+        );
+        p.insert(tx(&b, 0), 100).unwrap();
+        let c = SecretKey::from_seed([3; 32]);
+        assert_eq!(p.insert(tx(&c, 0), 100), Err(MempoolError::Full(2)));
+        assert_eq!(p.len(), 2);
+        p.remove(&first.id());
+        assert!(!p.contains(&first.id()));
+        p.insert(tx(&c, 0), 100).unwrap();
+    }
+
+    #[test]
+    fn candidates_keep_each_senders_sequence_order() {
+        let (a, b) = (SecretKey::from_seed([1; 32]), SecretKey::from_seed([2; 32]));
+        let mut p = pool(100, 1 << 20, 10);
+        // a's second transaction arrives first.
+        p.insert(tx(&a, 1), 10).unwrap();
+        p.insert(tx(&b, 0), 10).unwrap();
+        p.insert(tx(&a, 0), 10).unwrap();
+        let order: Vec<(Address, u64)> = p
+            .candidates(10)
+            .iter()
+            .map(|t| (t.transaction.sender, t.transaction.sequence_number))
+            .collect();
+        assert_eq!(
+            order,
+            [(a.address(), 0), (a.address(), 1), (b.address(), 0)]
+        );
+        assert_eq!(p.candidates(1).len(), 1);
+    }
+}
