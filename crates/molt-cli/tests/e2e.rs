@@ -127,10 +127,15 @@ impl Drop for DevNode {
     }
 }
 
+/// Builds example program `name` and writes it to `dir/<name>.wasm`.
+fn example_wasm(dir: &Path, name: &str) -> String {
+    let path = dir.join(format!("{name}.wasm"));
+    std::fs::write(&path, molt_build::example(name).unwrap()).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
 fn counter_wasm(dir: &Path) -> PathBuf {
-    let path = dir.join("counter.wasm");
-    std::fs::write(&path, molt_build::example("counter_v1").unwrap()).unwrap();
-    path
+    PathBuf::from(example_wasm(dir, "counter_v1"))
 }
 
 #[test]
@@ -323,11 +328,7 @@ fn codes_in(text: &str) -> std::collections::BTreeSet<String> {
 #[test]
 fn counter_upgrade_dry_run_and_transaction_report_identical_findings() {
     let home = tempfile::tempdir().unwrap();
-    let write = |name: &str| {
-        let path = home.path().join(format!("{name}.wasm"));
-        std::fs::write(&path, molt_build::example(name).unwrap()).unwrap();
-        path.to_str().unwrap().to_string()
-    };
+    let write = |name: &str| example_wasm(home.path(), name);
     let (v1, v2, v3) = (
         write("counter_v1"),
         write("counter_v2"),
@@ -385,11 +386,7 @@ fn counter_upgrade_dry_run_and_transaction_report_identical_findings() {
 #[test]
 fn a_timelock_program_upgrades_a_package_through_the_cli() {
     let home = tempfile::tempdir().unwrap();
-    let write = |name: &str| {
-        let path = home.path().join(format!("{name}.wasm"));
-        std::fs::write(&path, molt_build::example(name).unwrap()).unwrap();
-        path.to_str().unwrap().to_string()
-    };
+    let write = |name: &str| example_wasm(home.path(), name);
     let (v1, v2, lock_wasm) = (
         write("counter_v1"),
         write("counter_v2"),

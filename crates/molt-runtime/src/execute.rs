@@ -83,6 +83,32 @@ pub fn cap_id(original_id: &Address) -> Address {
     Address::from_digest(sha3_256_tagged(b"molt/upgrade-cap", original_id.as_bytes()))
 }
 
+/// Stores version 1 of a new package: its code, the version, the package
+/// record, and an `UpgradeCap` with policy `compatible` held by its owner.
+/// Used by publishing and by genesis.
+pub(crate) fn store_first_version(
+    overlay: &mut Overlay<'_>,
+    module: &[u8],
+    version: &PackageVersion,
+) {
+    let original_id = version.original_id;
+    let cap = UpgradeCap {
+        id: cap_id(&original_id),
+        package: original_id,
+        owner: version.owner,
+        policy: UpgradePolicy::Compatible,
+    };
+    overlay.put(state::code_key(&version.checksum), module.to_vec());
+    put(overlay, state::package_key(&version.package_id), version);
+    let record = PackageRecord {
+        original_id,
+        versions: vec![version.package_id],
+        cap: Some(cap.id),
+    };
+    put(overlay, state::record_key(&original_id), &record);
+    put(overlay, state::cap_key(&cap.id), &cap);
+}
+
 /// Maps a VM failure to the receipt's typed reason.
 pub fn failure_of(error: VmError, budget: u64) -> FailureReason {
     match error {
@@ -400,24 +426,7 @@ impl Executor<'_> {
             transaction: *id,
             policy: UpgradePolicy::Compatible,
         };
-        let cap = UpgradeCap {
-            id: cap_id(&original_id),
-            package: original_id,
-            owner: t.sender,
-            policy: UpgradePolicy::Compatible,
-        };
-        overlay.put(state::code_key(&version.checksum), module.to_vec());
-        put(overlay, state::package_key(&package_id), &version);
-        put(
-            overlay,
-            state::record_key(&original_id),
-            &PackageRecord {
-                original_id,
-                versions: vec![package_id],
-                cap: Some(cap.id),
-            },
-        );
-        put(overlay, state::cap_key(&cap.id), &cap);
+        store_first_version(overlay, module, &version);
 
         let ctx = CallContext {
             caller: t.sender,

@@ -200,21 +200,7 @@ impl Runtime {
             transaction: Digest::ZERO,
             policy: molt_types::UpgradePolicy::Compatible,
         };
-        let cap = UpgradeCap {
-            id: crate::execute::cap_id(&p.address),
-            package: p.address,
-            owner: p.owner,
-            policy: molt_types::UpgradePolicy::Compatible,
-        };
-        overlay.put(state::code_key(&version.checksum), p.module.clone());
-        overlay.put(state::package_key(&first_id), codec::encode(&version));
-        let record = PackageRecord {
-            original_id: p.address,
-            versions: vec![first_id],
-            cap: Some(cap.id),
-        };
-        overlay.put(state::record_key(&p.address), codec::encode(&record));
-        overlay.put(state::cap_key(&cap.id), codec::encode(&cap));
+        crate::execute::store_first_version(overlay, &p.module, &version);
         if version.interface.init {
             let ctx = CallContext {
                 caller: p.owner,
