@@ -161,6 +161,8 @@ pub(crate) struct Call<'a> {
     pub(crate) function: &'a str,
     pub(crate) args: &'a [u8],
     pub(crate) budget: u64,
+    /// The ticket call of an `Upgrade` transaction (may issue tickets).
+    pub(crate) ticket: bool,
 }
 
 /// A payload's failure and the gas it used.
@@ -356,6 +358,7 @@ impl Executor<'_> {
                     function,
                     args,
                     budget: t.gas_budget,
+                    ticket: false,
                 };
                 self.call(overlay, call, env, gas_left)
             }
@@ -434,6 +437,7 @@ impl Executor<'_> {
             block_height: env.height,
             block_time_ms: env.timestamp_ms,
             package: package_info(&version),
+            ticket_call: false,
         };
         let mut used = 0u64;
         let mut targets = Vec::new();
@@ -483,6 +487,7 @@ impl Executor<'_> {
             function,
             args,
             budget,
+            ticket,
         } = call;
         let fail = |reason| {
             Ok(Err(Failed {
@@ -528,6 +533,7 @@ impl Executor<'_> {
             block_height: env.height,
             block_time_ms: env.timestamp_ms,
             package: info,
+            ticket_call: ticket,
         };
         match self.vm.call(
             &prepared,

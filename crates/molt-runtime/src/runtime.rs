@@ -208,6 +208,7 @@ impl Runtime {
                 block_height: 0,
                 block_time_ms: genesis.timestamp_ms,
                 package: package_info(&version),
+                ticket_call: false,
             };
             let mut host = RuntimeHost { overlay };
             self.vm
@@ -499,6 +500,7 @@ impl Runtime {
             block_height: latest.header.height,
             block_time_ms: latest.header.timestamp_ms,
             package: info,
+            ticket_call: false,
         };
         let gas_limit = gas_limit.min(self.params.max_gas_budget);
         self.vm

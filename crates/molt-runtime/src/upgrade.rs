@@ -6,9 +6,11 @@
 //!    the new interface is checked against the latest version under the
 //!    cap's policy by `molt_interface::check_upgrade` (the same code
 //!    `molt upgrade --dry-run` runs);
-//! 2. the constructor, if the package declares one: it runs in the new
-//!    version with the new edition and checksum, and its failure rejects the
-//!    upgrade with its message.
+//! 2. the constructor, if the package declares one: the constructor code of
+//!    the package's *first* version runs (its constants, its logic), seeing
+//!    the new version's edition and checksum and the upgrade's caller and
+//!    height; its failure rejects the upgrade with its message. The new
+//!    module's own `molt:constructor` export is never what decides.
 //!
 //! A rejected upgrade leaves the package, its cap, its storage and its
 //! history exactly as before (the payload runs inside a checkpoint).
@@ -22,7 +24,7 @@ use molt_types::{
     Address, Digest, Event, FailureReason, SignedTransaction, TicketCall, UpgradePolicy, codec,
     sha3_256,
 };
-use molt_vm::{CallContext, CallTarget, VmError};
+use molt_vm::{CallContext, VmError};
 
 type Outcome = Result<Result<u64, Failed>, RuntimeError>;
 
@@ -128,6 +130,7 @@ impl Executor<'_> {
                     function: &t.function,
                     args: &t.args,
                     budget,
+                    ticket: true,
                 };
                 match self.call(overlay, call, env, gas_left)? {
                     Ok(gas) => used = gas,
@@ -237,24 +240,42 @@ impl Executor<'_> {
         record.versions.push(package_id);
         put(overlay, state::record_key(&original), &record);
 
-        if version.interface.constructor.is_some() {
+        // The constructor that decides is the first version's code, never the
+        // new module's export: a new module could point `molt:constructor` at
+        // anything while keeping the declaration byte for byte.
+        let first =
+            read_record::<PackageVersion>(overlay, &state::package_key(&record.versions[0]))?
+                .ok_or_else(|| RuntimeError::Corrupt {
+                    key: format!("pkg/{}", record.versions[0]),
+                    reason: "first version missing".into(),
+                })?;
+        if first.interface.constructor.is_some() {
+            let mut host = RuntimeHost { overlay };
+            let constructor = match self.vm.load(&mut host, &package_info(&first)) {
+                Ok(p) => p,
+                Err(VmError::Host { message }) => {
+                    return Err(RuntimeError::Corrupt {
+                        key: format!("code/{}", first.checksum),
+                        reason: message,
+                    });
+                }
+                Err(e) => {
+                    return Err(RuntimeError::Corrupt {
+                        key: format!("code/{}", first.checksum),
+                        reason: format!("the first version no longer prepares: {e}"),
+                    });
+                }
+            };
             let ctx = CallContext {
                 caller: sender,
                 origin: sender,
                 block_height: env.height,
                 block_time_ms: env.timestamp_ms,
                 package: package_info(&version),
+                ticket_call: false,
             };
-            let mut host = RuntimeHost { overlay };
             let left = gas_left.saturating_sub(used);
-            match self.vm.call(
-                &prepared,
-                &mut host,
-                ctx,
-                &CallTarget::Constructor,
-                &[],
-                left,
-            ) {
+            match self.vm.call_constructor(&constructor, &mut host, ctx, left) {
                 Ok(out) => used += out.gas_used,
                 Err(e) => {
                     let reason = match e.error {

@@ -27,6 +27,10 @@ pub struct Context {
     pub checksum: Digest,
     /// The package owner.
     pub owner: Address,
+    /// True in the ticket call of an `Upgrade` transaction and in every call
+    /// it makes, the only calls in which [`crate::upgrade::authorize`] can
+    /// issue a ticket. See [`in_ticket_call`].
+    pub ticket_call: bool,
 }
 
 /// The current call's context (one host call).
@@ -41,6 +45,14 @@ pub fn context() -> Context {
 /// The account or program that called this function.
 pub fn caller() -> Address {
     context().caller
+}
+
+/// Whether this call is (part of) the ticket call of an `Upgrade`
+/// transaction. An upgrade policy that consumes approvals when it authorizes
+/// should refuse otherwise, with its own error, before it touches them; the
+/// node refuses [`crate::upgrade::authorize`] outside a ticket call anyway.
+pub fn in_ticket_call() -> bool {
+    context().ticket_call
 }
 
 /// Gas remaining for this call.

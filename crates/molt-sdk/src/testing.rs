@@ -150,6 +150,13 @@ impl TestEnv {
         self.edit(|c| c.owner = owner)
     }
 
+    /// Makes the next calls the ticket call of an `Upgrade` transaction
+    /// (`true`), the only place `molt_sdk::upgrade::authorize` can issue a
+    /// ticket, or plain calls (`false`, the default).
+    pub fn set_ticket_call(&self, ticket_call: bool) {
+        self.edit(|c| c.ticket_call = ticket_call)
+    }
+
     pub fn set_gas_left(&self, gas: u64) {
         host::with(|h| h.gas = gas)
     }
@@ -414,6 +421,7 @@ pub(crate) mod host {
             edition: 0,
             checksum: TestEnv::CHECKSUM,
             owner: TestEnv::ALICE,
+            ticket_call: false,
         }
     }
 
@@ -597,7 +605,7 @@ pub(crate) mod host {
         with(|h| {
             let outer = h.current().ctx.clone();
             let ctx = Context {
-                caller: outer.package_id,
+                caller: outer.original_id,
                 origin: outer.origin,
                 block_height: outer.block_height,
                 block_time_ms: outer.block_time_ms,
@@ -607,6 +615,7 @@ pub(crate) mod host {
                 edition: 0,
                 checksum: Digest::ZERO,
                 owner: outer.owner,
+                ticket_call: outer.ticket_call,
             };
             h.frames.push(Frame {
                 ctx,
@@ -641,7 +650,12 @@ pub(crate) mod host {
         let refused = with(|h| {
             h.writable("authorize_upgrade");
             let program = h.namespace();
+            let in_ticket = h.current().ctx.ticket_call;
             let refused = match h.caps.get(cap) {
+                _ if !in_ticket => Some(std::string::String::from(
+                    "upgrade tickets can only be issued in the ticket call of an Upgrade \
+                     transaction (molt upgrade --ticket); this call changes nothing",
+                )),
                 None => Some(std::format!("no upgrade cap with id {cap}")),
                 Some(owner) if *owner != program => Some(std::format!(
                     "cap {cap} is owned by {owner}, not by this program {program}"

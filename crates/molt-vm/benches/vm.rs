@@ -233,6 +233,7 @@ fn main() {
         block_height: 1,
         block_time_ms: 0,
         package,
+        ticket_call: false,
     };
     let bench = Bench { vm, module, ctx };
     let mut host = MemoryHost::new();

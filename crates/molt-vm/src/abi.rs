@@ -114,6 +114,11 @@ pub struct Context {
     /// SHA3-256 of this version's module bytes.
     pub checksum: Digest,
     pub owner: Address,
+    /// True in the ticket call of an `Upgrade` transaction and in every call
+    /// it makes: the only calls in which `molt.authorize_upgrade` may issue a
+    /// ticket. A program that consumes approvals when it authorizes can
+    /// refuse early when this is false.
+    pub ticket_call: bool,
 }
 
 /// One version of a package, as the VM needs to know it to run it.
@@ -137,6 +142,9 @@ pub struct CallContext {
     pub block_height: u64,
     pub block_time_ms: u64,
     pub package: PackageInfo,
+    /// This is the ticket call of an `Upgrade` transaction (see
+    /// [`Context::ticket_call`]).
+    pub ticket_call: bool,
 }
 
 impl CallContext {
@@ -152,6 +160,7 @@ impl CallContext {
             edition: self.package.edition,
             checksum: self.package.checksum,
             owner: self.package.owner,
+            ticket_call: self.ticket_call,
         }
     }
 }

@@ -444,6 +444,7 @@ fn call(
         edition: info.edition,
         checksum: info.checksum,
         owner: info.owner,
+        ticket_call: s.context.ticket_call,
     };
     let invocation = Invocation {
         entry: &entry,
@@ -510,6 +511,13 @@ fn authorize_upgrade(c: &mut Ctx<'_, '_>, cap: i32, d: i32) -> Result<(), VmErro
     let (mem, s) = memory.data_and_store_mut(&mut *c);
     let cap = read_address(mem, "authorize_upgrade", cap)?;
     let digest = Digest(read_address(mem, "authorize_upgrade", d)?.0);
+    if !s.context.ticket_call {
+        return Err(VmError::UpgradeNotAuthorized {
+            message: "upgrade tickets can only be issued in the ticket call of an Upgrade \
+                      transaction (molt upgrade --ticket); this call changes nothing"
+                .into(),
+        });
+    }
     let program = s.context.original_id;
     s.host
         .authorize_upgrade(&program, &cap, &digest)?

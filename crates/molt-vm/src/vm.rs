@@ -78,7 +78,8 @@ impl Vm {
     }
 
     /// Runs `target` of `module` with `args` (the borsh of the parameter
-    /// tuple) and at most `gas_limit` gas.
+    /// tuple) and at most `gas_limit` gas. `ctx.package` must describe
+    /// `module` (its checksum), else [`VmError::ChecksumMismatch`].
     ///
     /// The call runs inside a host checkpoint: on success its writes and
     /// events are committed to the enclosing level, on failure reverted, so a
@@ -93,18 +94,59 @@ impl Vm {
         args: &[u8],
         gas_limit: u64,
     ) -> Result<CallOutcome, CallError> {
+        if ctx.package.checksum != module.checksum() {
+            return Err(CallError {
+                error: VmError::ChecksumMismatch {
+                    package: ctx.package.package_id,
+                    expected: ctx.package.checksum,
+                    found: module.checksum(),
+                },
+                gas_used: 0,
+            });
+        }
+        self.run(module, host, ctx, target, args, gas_limit)
+    }
+
+    /// Runs the constructor (`molt:constructor`) of `first_version`, the
+    /// module a package was first published with, to decide on the version
+    /// `ctx.package` describes (a new upgrade, or the first version itself at
+    /// publish). This is how constructors stay fixed (DESIGN.md 2.2): the
+    /// code, and every constant it reads, is the first version's; the
+    /// context (edition, checksum, caller, height) is the candidate's; a new
+    /// module's own constructor export is never run. Otherwise like
+    /// [`Vm::call`]; [`VmError::NoSuchEntryPoint`] if `first_version`
+    /// declares no constructor.
+    pub fn call_constructor(
+        &self,
+        first_version: &PreparedModule,
+        host: &mut dyn Host,
+        ctx: CallContext,
+        gas_limit: u64,
+    ) -> Result<CallOutcome, CallError> {
+        self.run(
+            first_version,
+            host,
+            ctx,
+            &CallTarget::Constructor,
+            &[],
+            gas_limit,
+        )
+    }
+
+    fn run(
+        &self,
+        module: &PreparedModule,
+        host: &mut dyn Host,
+        ctx: CallContext,
+        target: &CallTarget,
+        args: &[u8],
+        gas_limit: u64,
+    ) -> Result<CallOutcome, CallError> {
         let fail = |error| CallError { error, gas_used: 0 };
         if gas_limit > self.config.max_gas_per_call {
             return Err(fail(VmError::GasLimitTooHigh {
                 requested: gas_limit,
                 max: self.config.max_gas_per_call,
-            }));
-        }
-        if ctx.package.checksum != module.checksum() {
-            return Err(fail(VmError::ChecksumMismatch {
-                package: ctx.package.package_id,
-                expected: ctx.package.checksum,
-                found: module.checksum(),
             }));
         }
         let entry = exec::resolve_entry(module, target, Origin::Transaction).map_err(fail)?;

@@ -27,9 +27,9 @@ pub mod ctor_custom {
     #[storage]
     static ANNOUNCED_AT: Item<u64>;
 
-    /// Runs at publish (edition 0: accepted) and at every upgrade. Keep a
-    /// custom constructor self-contained: its digest covers this function's
-    /// tokens only.
+    /// Runs at publish (edition 0: accepted) and at every upgrade. At every
+    /// upgrade the node runs this, the first version's code, with this
+    /// version's `DELAY`, whatever a new version's module contains.
     #[constructor(custom)]
     fn constructor() -> Result<(), Error> {
         let ctx = context();

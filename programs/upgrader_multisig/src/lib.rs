@@ -70,6 +70,11 @@ pub mod upgrader_multisig {
             message = "not enough approvals: 2 distinct signers must approve this exact cap and digest"
         )]
         NotEnoughApprovals,
+        #[error(
+            code = 10,
+            message = "authorize runs only as the ticket call of an Upgrade transaction (molt upgrade --ticket)"
+        )]
+        NotInUpgrade,
     }
 
     /// The account that published the package: the only one who may `setup`.
@@ -122,12 +127,14 @@ pub mod upgrader_multisig {
         Ok(())
     }
 
-    /// Anyone: issues the upgrade ticket for exactly `(cap, digest)` once
-    /// two distinct signers approved it, consuming their approvals. Fails
-    /// (and changes nothing) if the node refuses the ticket, e.g. when this
-    /// program does not own `cap`.
+    /// Anyone, as the ticket call of the upgrade: issues the upgrade ticket
+    /// for exactly `(cap, digest)` once two distinct signers approved it,
+    /// consuming their approvals. Fails (and changes nothing) outside the
+    /// ticket call of an `Upgrade` transaction, or if the node refuses the
+    /// ticket, e.g. when this program does not own `cap`.
     #[public]
     fn authorize(cap: Address, digest: Digest) -> Result<(), Error> {
+        ensure!(env::in_ticket_call(), Error::NotInUpgrade);
         let key = (cap, digest);
         let approvals = APPROVALS.get(&key).unwrap_or_default();
         ensure!(
@@ -191,6 +198,8 @@ mod tests {
         env.call(p::__molt_init).unwrap();
         env.try_call(|| p::setup(SIGNERS)).unwrap();
         env.add_cap(CAP, TestEnv::PROGRAM);
+        // `authorize` runs as the ticket call of an upgrade.
+        env.set_ticket_call(true);
         env
     }
 
@@ -331,6 +340,25 @@ mod tests {
         assert_eq!(env.call(|| p::approvals(CAP, DIGEST)).unwrap().len(), 2);
         assert!(env.tickets().is_empty());
         assert!(env.events_of::<Authorized>().is_empty());
+    }
+
+    #[test]
+    fn a_strangers_plain_call_leaves_the_approvals_usable() {
+        let env = setup();
+        env.set_caller(TestEnv::ALICE);
+        env.try_call(|| p::propose(CAP, DIGEST)).unwrap();
+        env.set_caller(TestEnv::BOB);
+        env.try_call(|| p::approve(CAP, DIGEST)).unwrap();
+        env.set_ticket_call(false);
+        env.set_caller(DAVE);
+        assert_eq!(
+            env.try_call(|| p::authorize(CAP, DIGEST)),
+            Err(Error::NotInUpgrade.into())
+        );
+        assert_eq!(env.call(|| p::approvals(CAP, DIGEST)).unwrap().len(), 2);
+        env.set_ticket_call(true);
+        env.try_call(|| p::authorize(CAP, DIGEST)).unwrap();
+        assert_eq!(env.tickets(), [ticket(DIGEST)]);
     }
 
     #[test]

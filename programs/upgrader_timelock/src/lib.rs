@@ -3,9 +3,12 @@
 //!
 //! Transfer a package's `UpgradeCap` to this program. Its admin (the
 //! publisher) `announce`s an exact module digest for a cap; `DELAY` blocks
-//! later anyone may call `authorize`, which consumes the announcement and
-//! issues the upgrade ticket for that digest (`molt_sdk::upgrade::authorize`).
-//! The upgrade itself must follow in the same transaction. The admin may
+//! later anyone may send the upgrade with `authorize` as its ticket call
+//! (`molt upgrade --ticket`), which consumes the announcement and issues the
+//! upgrade ticket for that digest (`molt_sdk::upgrade::authorize`).
+//! `authorize` refuses to run anywhere but in the ticket call of an `Upgrade`
+//! transaction, and a failed upgrade undoes its ticket call, so the
+//! announcement is consumed only by the upgrade it announced. The admin may
 //! `cancel` an announcement at any time before.
 #![cfg_attr(not(test), no_std)]
 
@@ -54,6 +57,11 @@ pub mod upgrader_timelock {
             message = "the timelock has not expired: authorize at announced_at + delay() or later"
         )]
         TooEarly,
+        #[error(
+            code = 5,
+            message = "authorize runs only as the ticket call of an Upgrade transaction (molt upgrade --ticket)"
+        )]
+        NotInUpgrade,
     }
 
     /// The publisher.
@@ -91,11 +99,13 @@ pub mod upgrader_timelock {
     }
 
     /// Anyone, from `announced_at + DELAY` on: issues the upgrade ticket for
-    /// exactly `(cap, digest)` and consumes the announcement. Fails (and
-    /// changes nothing) if the node refuses the ticket, e.g. when this
-    /// program does not own `cap`.
+    /// exactly `(cap, digest)` and consumes the announcement, as the ticket
+    /// call of the upgrade. Fails (and changes nothing) outside the ticket
+    /// call of an `Upgrade` transaction, or if the node refuses the ticket,
+    /// e.g. when this program does not own `cap`.
     #[public]
     fn authorize(cap: Address, digest: Digest) -> Result<(), Error> {
+        ensure!(env::in_ticket_call(), Error::NotInUpgrade);
         let key = (cap, digest);
         let at = ANNOUNCED.get(&key).ok_or(Error::NotAnnounced)?;
         ensure!(
@@ -148,6 +158,8 @@ mod tests {
         env.set_block(10, 0);
         env.call(p::__molt_init).unwrap();
         env.add_cap(CAP, TestEnv::PROGRAM);
+        // `authorize` runs as the ticket call of an upgrade.
+        env.set_ticket_call(true);
         env
     }
 
@@ -251,6 +263,23 @@ mod tests {
         assert_eq!(err.code, NOT_AUTHORIZED);
         assert_eq!(env.call(|| p::announced_at(CAP, DIGEST)).unwrap(), Some(10));
         assert!(env.tickets().is_empty());
+    }
+
+    #[test]
+    fn a_strangers_plain_call_leaves_the_announcement_usable() {
+        let env = setup();
+        env.try_call(|| p::announce(CAP, DIGEST)).unwrap();
+        env.set_block(15, 0);
+        env.set_ticket_call(false);
+        env.set_caller(TestEnv::BOB);
+        assert_eq!(
+            env.try_call(|| p::authorize(CAP, DIGEST)),
+            Err(Error::NotInUpgrade.into())
+        );
+        assert_eq!(env.call(|| p::announced_at(CAP, DIGEST)).unwrap(), Some(10));
+        env.set_ticket_call(true);
+        env.try_call(|| p::authorize(CAP, DIGEST)).unwrap();
+        assert_eq!(env.tickets().len(), 1);
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! molt-runtime integration tests: real store, real Wasm, real signatures.
 
+mod constructors;
+mod forge;
+mod griefing;
 mod program_upgrades;
 mod programs;
 mod rejections;

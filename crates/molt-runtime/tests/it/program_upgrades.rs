@@ -10,7 +10,13 @@ fn wasm(name: &str) -> Vec<u8> {
     molt_build::example(name).unwrap()
 }
 
-fn call(c: &Chain, key: &SecretKey, package: Address, function: &str, args: Vec<u8>) -> Receipt {
+pub fn call(
+    c: &Chain,
+    key: &SecretKey,
+    package: Address,
+    function: &str,
+    args: Vec<u8>,
+) -> Receipt {
     c.run(
         key,
         TransactionPayload::Call {
@@ -250,7 +256,7 @@ fn versioned_counter_migrates_and_locks_out_the_old_version() {
     assert_eq!(view_u64(&c, &pkg, "get").unwrap(), 3);
 }
 
-fn upgrade_with_ticket(
+pub fn upgrade_with_ticket(
     c: &Chain,
     key: &SecretKey,
     pkg: Address,

@@ -27,6 +27,7 @@ const DIGEST: Digest = Digest([0xd1; 32]);
 #[test]
 fn owner_program_gets_a_ticket() {
     let env = TestEnv::new();
+    env.set_ticket_call(true);
     env.add_cap(CAP, TestEnv::PROGRAM);
     env.call(|| upgrader::authorize(CAP, DIGEST)).unwrap();
     let ticket = UpgradeTicket {
@@ -45,6 +46,7 @@ fn owner_program_gets_a_ticket() {
 #[test]
 fn refusals_name_the_reason() {
     let env = TestEnv::new();
+    env.set_ticket_call(true);
     let err = env.call(|| upgrader::authorize(CAP, DIGEST)).unwrap_err();
     assert_eq!(err.code, NOT_AUTHORIZED);
     assert_eq!(err.message, format!("no upgrade cap with id {CAP}"));
@@ -64,6 +66,7 @@ fn refusals_name_the_reason() {
 #[test]
 fn tickets_roll_back_with_the_transaction() {
     let env = TestEnv::new();
+    env.set_ticket_call(true);
     env.add_cap(CAP, TestEnv::PROGRAM);
     let err = env
         .call(|| {
@@ -78,6 +81,7 @@ fn tickets_roll_back_with_the_transaction() {
 #[test]
 fn view_calls_may_not_authorize() {
     let env = TestEnv::new();
+    env.set_ticket_call(true);
     env.add_cap(CAP, TestEnv::PROGRAM);
     let err = env
         .invoke::<()>(
@@ -90,5 +94,19 @@ fn view_calls_may_not_authorize() {
     assert!(env.tickets().is_empty());
     env.invoke::<()>(upgrader::__molt_dispatch, "authorize", &(CAP, DIGEST))
         .unwrap();
+    assert_eq!(env.tickets().len(), 1);
+}
+
+#[test]
+fn plain_calls_may_not_authorize() {
+    let env = TestEnv::new();
+    env.add_cap(CAP, TestEnv::PROGRAM);
+    assert!(!env.context().ticket_call);
+    let err = env.call(|| upgrader::authorize(CAP, DIGEST)).unwrap_err();
+    assert_eq!(err.code, NOT_AUTHORIZED);
+    assert!(err.message.contains("ticket call"), "{}", err.message);
+    assert!(env.tickets().is_empty());
+    env.set_ticket_call(true);
+    env.call(|| upgrader::authorize(CAP, DIGEST)).unwrap();
     assert_eq!(env.tickets().len(), 1);
 }

@@ -18,6 +18,7 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("ctor_admin", "ctor_admin"),
     ("ctor_checksum", "ctor_checksum"),
     ("ctor_custom", "ctor_custom"),
+    ("ctor_custom_nodelay", "ctor_custom"),
     ("counter_client", "counter_client"),
     ("upgrader_multisig", "upgrader_multisig"),
     ("upgrader_timelock", "upgrader_timelock"),
@@ -93,6 +94,8 @@ fn timelock_program_issues_an_upgrade_ticket() {
             block_height: height,
             block_time_ms: 0,
             package: package.clone(),
+            // `authorize` runs as the ticket call of an upgrade.
+            ticket_call: matches!(&target, CallTarget::Function(n) if n == "authorize"),
         };
         let args: &[u8] = if target == CallTarget::Init {
             &[]
@@ -142,6 +145,7 @@ fn multisig_program_refused_ticket_reverts() {
             block_height: 1,
             block_time_ms: 0,
             package: package.clone(),
+            ticket_call: matches!(&target, CallTarget::Function(n) if n == "authorize"),
         };
         vm.call(&module, host, ctx, &target, args, 10_000_000)
     };

@@ -49,6 +49,7 @@ fn module_validate(vm: &Vm, bytes: &[u8]) -> bool {
             owner: addr(3),
             checksum: module.checksum(),
         },
+        ticket_call: false,
     };
     let names: Vec<String> = module
         .interface()

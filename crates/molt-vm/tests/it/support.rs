@@ -271,6 +271,7 @@ impl World {
             block_height: 42,
             block_time_ms: 1_700_000_000_000,
             package: self.package.clone(),
+            ticket_call: false,
         }
     }
 

@@ -59,6 +59,8 @@ struct Setup<H> {
     vm: Vm,
     host: H,
     package: PackageInfo,
+    /// Whether calls run as the ticket call of an `Upgrade` transaction.
+    ticket_call: bool,
 }
 
 impl Setup<MemoryHost> {
@@ -67,7 +69,12 @@ impl Setup<MemoryHost> {
         let package = host.publish(addr(1), PROGRAM, 1, addr(3), program());
         host.publish(addr(5), OTHER, 1, addr(3), program());
         let vm = Vm::new(VmConfig::default()).unwrap();
-        Setup { vm, host, package }
+        Setup {
+            vm,
+            host,
+            package,
+            ticket_call: true,
+        }
     }
 }
 
@@ -80,6 +87,7 @@ impl<H: Host> Setup<H> {
             block_height: 42,
             block_time_ms: 0,
             package: self.package.clone(),
+            ticket_call: self.ticket_call,
         };
         let target = CallTarget::Function(function.to_string());
         self.vm
@@ -110,6 +118,26 @@ fn owner_program_gets_a_ticket() {
     assert_eq!(s.host.open_checkpoints(), 0);
     // Priced like a storage write of 64 bytes: 100 + 10 000 + 20 x 64.
     assert!(outcome.gas_used > 11_380, "{}", outcome.gas_used);
+}
+
+#[test]
+fn plain_calls_may_not_issue_tickets() {
+    let mut s = Setup::new();
+    s.host.add_cap(CAP, PROGRAM);
+    s.ticket_call = false;
+    let message = refusal(s.call("authorize", &args(CAP, DIGEST)).unwrap_err());
+    assert!(message.contains("ticket call"), "{message}");
+    // Nor through a program it calls.
+    let mut forward = PROGRAM.0.to_vec();
+    forward.extend(args(CAP, DIGEST));
+    let message = refusal(s.call("forward", &forward).unwrap_err());
+    assert!(message.contains("ticket call"), "{message}");
+    assert!(s.host.tickets().is_empty());
+    assert_eq!(s.host.open_checkpoints(), 0);
+    // The ticket call of an upgrade, and the calls it makes, may.
+    s.ticket_call = true;
+    s.call("forward", &forward).unwrap();
+    assert_eq!(s.host.tickets().len(), 1);
 }
 
 #[test]
@@ -268,12 +296,14 @@ fn default_host_issues_no_tickets() {
         vm,
         mut host,
         package,
+        ..
     } = Setup::new();
     host.add_cap(CAP, PROGRAM);
     let mut s = Setup {
         vm,
         host: NoTickets(host),
         package,
+        ticket_call: true,
     };
     let message = refusal(s.call("authorize", &args(CAP, DIGEST)).unwrap_err());
     assert_eq!(message, "this host does not issue upgrade tickets");
