@@ -11,7 +11,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use molt_store::{AuxBatch, StateProof, Store, StoreConfig};
 use molt_types::{
     Address, Block, BlockHeader, ChainId, Digest, Receipt, SignedTransaction, TransactionId, codec,
-    transactions_root,
+    receipts_root, transactions_root,
 };
 use molt_vm::{CallContext, CallTarget, Vm, VmConfig};
 use std::path::Path;
@@ -151,8 +151,10 @@ impl Runtime {
             let header = BlockHeader {
                 chain_id: chain_id.clone(),
                 height: 0,
+                epoch: 0,
                 parent: Digest::ZERO,
                 state_root: root,
+                receipts_root: receipts_root(&[]),
                 transactions_root: transactions_root(&[]),
                 proposer,
                 timestamp_ms,
@@ -313,8 +315,10 @@ impl Runtime {
             header: BlockHeader {
                 chain_id: self.chain_id.clone(),
                 height,
+                epoch: parent.header.epoch,
                 parent: parent.header.id(),
                 state_root: Digest::ZERO,
+                receipts_root: receipts_root(&receipts),
                 transactions_root: transactions_root(&ids),
                 proposer,
                 timestamp_ms,

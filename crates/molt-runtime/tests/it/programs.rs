@@ -115,9 +115,9 @@ fn invalid_module_is_rejected_with_the_reason() {
     .unwrap();
     let r = c.run(&dev_key(0), TransactionPayload::Publish { module: float });
     match r.status {
-        ExecutionStatus::Failure(FailureReason::InvalidModule { reason }) => {
-            assert!(reason.to_lowercase().contains("float"), "{reason}")
-        }
+        // The receipt holds the code only; `molt publish` and the VM's own
+        // error name the float instruction.
+        ExecutionStatus::Failure(FailureReason::InvalidModule(ModuleRejection::Invalid)) => {}
         other => panic!("expected InvalidModule, got {other:?}"),
     }
     let mut corrupted = molt_build::example("counter_v1").unwrap();
