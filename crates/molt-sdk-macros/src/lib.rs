@@ -14,6 +14,14 @@
 //! | structs and enums deriving `BorshSerialize`/`BorshDeserialize` | named types |
 //! | anything else | left as it is (helpers are plain Rust) |
 //!
+//! A marker is recognised by its path, a plain name (`#[public]`, not
+//! `#[molt_sdk::public]`), and its arguments are parsed (module `attrs`);
+//! nothing is read from token text. Arguments on a marker that takes none,
+//! unknown or repeated arguments and a marker on an item it does not go on
+//! are compile errors at the offending tokens. `#[errors]` codes may not use
+//! the SDK's reserved codes, which come from the file that `molt_sdk::error::codes`
+//! is compiled from (module `errors`).
+//!
 //! The attribute's own arguments: `name = ".."` (default: the module's
 //! name), `dependency(name = "..", original_id = "0x..", version = N)`
 //! (repeatable) and a built-in constructor `constructor(noupgrade)`,
