@@ -233,31 +233,69 @@ pub(crate) fn derives_borsh(attrs: &[Attribute]) -> syn::Result<bool> {
         .any(|d| d == "BorshSerialize" || d == "BorshDeserialize"))
 }
 
-/// The argument names of `#[borsh(..)]` attributes (`crate`, `skip`,
-/// `use_discriminant`, `bound`, ...). Their values are borsh's business and
-/// are skipped, not read.
-fn borsh_keys(attrs: &[Attribute]) -> syn::Result<Vec<Path>> {
-    let mut keys = Vec::new();
+/// The arguments of `#[borsh(..)]` attributes (`crate`, `skip`,
+/// `use_discriminant`, `bound`, ...): each name, and its value after `=`.
+/// Parenthesized arguments (`bound(..)`) are borsh's business and skipped.
+fn borsh_args(attrs: &[Attribute]) -> syn::Result<Vec<(Path, Option<syn::Expr>)>> {
+    let mut args = Vec::new();
     for a in attrs.iter().filter(|a| a.path().is_ident("borsh")) {
         a.parse_nested_meta(|m| {
+            let mut value = None;
             if m.input.peek(Token![=]) {
-                m.value()?.parse::<syn::Expr>()?;
+                value = Some(m.value()?.parse::<syn::Expr>()?);
             } else if m.input.peek(syn::token::Paren) {
                 m.input.parse::<proc_macro2::TokenTree>()?;
             }
-            keys.push(m.path);
+            args.push((m.path, value));
             Ok(())
         })?;
     }
-    Ok(keys)
+    Ok(args)
 }
 
 /// `#[borsh(crate = "..")]` on a type: the user chose borsh's path.
 pub(crate) fn borsh_names_crate(attrs: &[Attribute]) -> syn::Result<bool> {
-    Ok(borsh_keys(attrs)?.iter().any(|k| k.is_ident("crate")))
+    Ok(borsh_args(attrs)?.iter().any(|(k, _)| k.is_ident("crate")))
 }
 
 /// `#[borsh(skip)]` on a field: borsh neither writes nor reads it.
 pub(crate) fn borsh_skips(attrs: &[Attribute]) -> syn::Result<bool> {
-    Ok(borsh_keys(attrs)?.iter().any(|k| k.is_ident("skip")))
+    Ok(borsh_args(attrs)?.iter().any(|(k, _)| k.is_ident("skip")))
+}
+
+/// Rejects the `#[borsh(..)]` arguments under which borsh would encode an
+/// interface type differently from what the interface declares: a field's
+/// own `serialize_with`/`deserialize_with`, and an enum's
+/// `use_discriminant = true` (the interface identifies variants by position,
+/// borsh would write the discriminant values).
+pub(crate) fn reject_borsh_encoding_overrides(attrs: &[Attribute]) -> syn::Result<()> {
+    for (key, value) in borsh_args(attrs)? {
+        if key.is_ident("serialize_with") || key.is_ident("deserialize_with") {
+            return Err(err(
+                &key,
+                format!(
+                    "`{}` gives this field an encoding of its own, which the interface cannot \
+                     describe: interface types use borsh's derived encoding of their declared \
+                     field types",
+                    path_text(&key)
+                ),
+            ));
+        }
+        let is_true = matches!(
+            value,
+            Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Bool(syn::LitBool { value: true, .. }),
+                ..
+            }))
+        );
+        if key.is_ident("use_discriminant") && is_true {
+            return Err(err(
+                &key,
+                "with `use_discriminant = true` borsh writes each variant's discriminant, \
+                 but the interface identifies variants by position: write \
+                 `use_discriminant = false`",
+            ));
+        }
+    }
+    Ok(())
 }

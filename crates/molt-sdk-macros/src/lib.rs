@@ -185,6 +185,7 @@ fn public_if_inherited(vis: &mut syn::Visibility) {
 fn fields_of(fields: &Fields, declared: &Declared) -> syn::Result<Vec<Field>> {
     let mut out = Vec::new();
     for (i, f) in fields.iter().enumerate() {
+        attrs::reject_borsh_encoding_overrides(&f.attrs)?;
         if attrs::borsh_skips(&f.attrs)? {
             continue;
         }
@@ -547,6 +548,7 @@ impl Program {
             if !e.generics.params.is_empty() {
                 return Err(err(&e.generics, "interface types cannot be generic"));
             }
+            attrs::reject_borsh_encoding_overrides(&e.attrs)?;
             add_borsh_crate(&mut e.attrs)?;
             let variants = e
                 .variants

@@ -423,26 +423,27 @@ fn borsh_attributes_are_read_by_key() {
         #[borsh(init = crate_check)]
         pub struct Account {
             pub owner: Address,
+            /// Not #[borsh(skip)]: kept.
+            pub nonce: u64,
             #[borsh(skip)]
             pub cached: u64,
-            #[borsh(serialize_with = "skip_zero::ser", deserialize_with = "skip_zero::de")]
             pub balance: u64,
         }
 
         #[derive(BorshSerialize, BorshDeserialize)]
         #[borsh(crate = "my_borsh")]
         pub enum Kind { A, B { #[borsh(skip)] hint: u8, weight: u8 } }
+
+        #[derive(BorshSerialize, BorshDeserialize)]
+        #[borsh(use_discriminant = false)]
+        pub enum Level { Low = 10, High = 20 }
     }"#;
     let i = interface_of("", module);
     let TypeKind::Struct { fields } = &i.type_def("Account").unwrap().kind else {
         panic!("Account is a struct");
     };
     let names: Vec<_> = fields.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(
-        names,
-        ["owner", "balance"],
-        "only #[borsh(skip)] skips a field"
-    );
+    assert_eq!(names, ["owner", "nonce", "balance"]);
     let TypeKind::Enum { variants } = &i.type_def("Kind").unwrap().kind else {
         panic!("Kind is an enum");
     };
@@ -452,20 +453,42 @@ fn borsh_attributes_are_read_by_key() {
     let account = expanded_attrs("", module, "Account");
     assert!(
         account.contains(&sdk_crate),
-        "a borsh attribute without `crate` still gets the SDK's"
+        "a borsh attribute without `crate` (though its text mentions it) still gets the SDK's"
     );
+    assert!(expanded_attrs("", module, "Level").contains(&sdk_crate));
     let kind = expanded_attrs("", module, "Kind");
     assert!(
         !kind.contains(&sdk_crate),
         "the program's own `crate` stays"
     );
 
+    // Encodings the interface cannot describe are errors, not fields
+    // silently dropped (a `serialize_with` naming a `skip_..` function used
+    // to be read as `skip`).
+    let with = |attr: &str| {
+        format!(
+            "mod p {{ #[derive(BorshSerialize, BorshDeserialize)] pub struct S {{ {attr} pub a: u64 }} }}"
+        )
+    };
     assert_error(
         "",
-        "mod p { #[derive(BorshSerialize)] struct S { #[borsh(skip = )] a: u8 } }",
-        "expected",
-        ")",
+        &with(r#"#[borsh(serialize_with = "skip_zero::ser")]"#),
+        "`serialize_with` gives this field an encoding of its own",
+        "serialize_with",
     );
+    assert_error(
+        "",
+        &with(r#"#[borsh(deserialize_with = "skip_zero::de")]"#),
+        "`deserialize_with` gives this field an encoding of its own",
+        "deserialize_with",
+    );
+    assert_error(
+        "",
+        "mod p { #[derive(BorshSerialize)] #[borsh(use_discriminant = true)] enum E { A = 1 } }",
+        "the interface identifies variants by position",
+        "use_discriminant",
+    );
+    assert_error("", &with("#[borsh(skip = )]"), "expected", ")");
 }
 
 #[test]
