@@ -58,8 +58,13 @@
 mod batch;
 mod config;
 mod error;
+#[cfg(feature = "test-utils")]
+mod fault;
+mod pending;
 mod proof;
+mod read;
 mod schema;
+mod snapshot;
 mod store;
 mod tree;
 
@@ -69,6 +74,11 @@ pub use batch::{
 };
 pub use config::StoreConfig;
 pub use error::{ProofError, Result, StoreError};
+#[cfg(feature = "test-utils")]
+pub use fault::{FaultOp, Faults, FaultyBackend};
+pub use pending::{PendingView, PreparedBlock};
 pub use proof::{MAX_PROOF_BYTES, StateProof};
+pub use read::StateRead;
+pub use snapshot::Snapshot;
 pub use store::{Entries, Store, StoreStats};
 pub use tree::TreeHasher;
