@@ -2,7 +2,9 @@
 
 mod basics;
 mod crash;
+mod forks;
 mod golden;
+mod pending;
 mod proofs;
 mod pruning;
 mod roots;
