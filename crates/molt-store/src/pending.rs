@@ -49,7 +49,7 @@ use jmt::{KeyHash, OwnedValue, RootHash, Version};
 use molt_types::Digest;
 
 use crate::batch::WriteBatch;
-use crate::error::{Result, StoreError, tree_error};
+use crate::error::{Result, StoreError};
 use crate::read::StateRead;
 use crate::schema;
 use crate::snapshot::{Snapshot, scan_start};
@@ -442,7 +442,7 @@ impl LayeredTree<'_> {
             .map(|(key, value)| (KeyHash::with::<TreeHasher>(key), value.map(<[u8]>::to_vec)));
         jmt::JellyfishMerkleTree::<_, TreeHasher>::new(self)
             .put_value_set(value_set, version)
-            .map_err(|e| tree_error(version, e))
+            .map_err(|e| self.committed.error(version, e))
     }
 }
 

@@ -16,7 +16,7 @@ use molt_types::Digest;
 use redb::{ReadTransaction, ReadableTable};
 
 use crate::batch::validate_namespace;
-use crate::error::{Result, StoreError, tree_error};
+use crate::error::{Result, StoreError};
 use crate::proof::StateProof;
 use crate::schema::{self, META};
 use crate::store::{Entries, Versions};
@@ -179,7 +179,7 @@ pub(crate) fn value_at(txn: &ReadTransaction, key: &[u8], version: u64) -> Resul
     let snapshot = TreeSnapshot::new(txn, None)?;
     snapshot
         .value_at(version, KeyHash::with::<TreeHasher>(key))
-        .map_err(|e| match tree_error(version, e) {
+        .map_err(|e| match snapshot.error(version, e) {
             StoreError::Tree { reason, .. } => StoreError::Corrupt {
                 what: "value",
                 detail: reason,
@@ -198,7 +198,7 @@ pub(crate) fn proof_at(
     let snapshot = TreeSnapshot::new(txn, None)?;
     let (value, proof) = StateTree::new(&snapshot)
         .get_with_proof(KeyHash::with::<TreeHasher>(key), version)
-        .map_err(|e| tree_error(version, e))?;
+        .map_err(|e| snapshot.error(version, e))?;
     Ok((value, StateProof::new(proof)))
 }
 

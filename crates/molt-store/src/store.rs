@@ -14,7 +14,7 @@ use redb::{
 
 use crate::batch::{AuxBatch, WriteBatch};
 use crate::config::StoreConfig;
-use crate::error::{Result, StoreError, tree_error};
+use crate::error::{Result, StoreError};
 use crate::pending::{Layer, LayeredTree, Parent, PendingView, PreparedBlock, pending_above};
 use crate::proof::StateProof;
 use crate::schema::{self, META, META_FIRST, META_FORMAT, META_LATEST, META_OLDEST};
@@ -508,7 +508,7 @@ impl Store {
             .map(|(key, value)| (KeyHash::with::<TreeHasher>(key), value.map(<[u8]>::to_vec)));
         StateTree::new(&snapshot)
             .put_value_set(value_set, version)
-            .map_err(|e| tree_error(version, e))
+            .map_err(|e| snapshot.error(version, e))
     }
 
     /// Prunes per [`StoreConfig::keep_versions`] and returns the oldest

@@ -2,6 +2,7 @@
 
 mod basics;
 mod crash;
+mod faults;
 mod forks;
 mod golden;
 mod pending;
