@@ -481,3 +481,43 @@ impl TreeReader for LayeredTree<'_> {
         bail!("the state store does not support rightmost-leaf queries")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AuxBatch, Store, StoreConfig};
+
+    fn writes(key: &str) -> WriteBatch {
+        let mut batch = WriteBatch::new();
+        batch.put(key.as_bytes(), b"v".to_vec());
+        batch
+    }
+
+    #[test]
+    fn finalized_ancestors_are_released_by_their_pending_descendants() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("s.redb"), StoreConfig::archive()).expect("open");
+        store.commit(0, &writes("g"), &AuxBatch::new()).expect("genesis");
+        let a = store.prepare(1, writes("a")).expect("a");
+        let b = store.prepare_child(&a, writes("b")).expect("b");
+        let c = store.prepare_child(&b, writes("c")).expect("c");
+        // `b` holds `a`, `c` holds `b`.
+        assert_eq!(Arc::strong_count(&a.layer), 2);
+        assert_eq!(Arc::strong_count(&b.layer), 2);
+
+        store.apply(&a, |_| AuxBatch::new()).expect("apply a");
+        // The next walk over `c`'s chain cuts `b`'s link to the applied `a`.
+        let view = store.view(&c).expect("view");
+        assert_eq!(view.pending_depth(), 2);
+        assert_eq!(Arc::strong_count(&a.layer), 1);
+        drop(view);
+
+        // Applying `b` drops its own link; a child prepared on an applied
+        // block links to its version, not to the block.
+        store.apply(&b, |_| AuxBatch::new()).expect("apply b");
+        let d = store.prepare_child(&b, writes("d")).expect("sibling of c");
+        assert!(matches!(d.layer.parent(), Parent::Committed(Some(2))));
+        store.view(&c).expect("view");
+        assert_eq!(Arc::strong_count(&b.layer), 1);
+    }
+}

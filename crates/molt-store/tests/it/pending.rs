@@ -368,9 +368,7 @@ fn siblings_fork_and_only_the_applied_branch_survives() {
         "right child",
     );
 
-    t.store
-        .apply(&left, |root| block_record(root))
-        .expect("apply left");
+    t.store.apply(&left, block_record).expect("apply left");
 
     // The right branch is refused everywhere, with the same typed error.
     let discarded = |r: Result<_, StoreError>, version| {
