@@ -497,7 +497,9 @@ mod tests {
     fn finalized_ancestors_are_released_by_their_pending_descendants() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("s.redb"), StoreConfig::archive()).expect("open");
-        store.commit(0, &writes("g"), &AuxBatch::new()).expect("genesis");
+        store
+            .commit(0, &writes("g"), &AuxBatch::new())
+            .expect("genesis");
         let a = store.prepare(1, writes("a")).expect("a");
         let b = store.prepare_child(&a, writes("b")).expect("b");
         let c = store.prepare_child(&b, writes("c")).expect("c");

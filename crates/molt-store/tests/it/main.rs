@@ -9,4 +9,5 @@ mod pending;
 mod proofs;
 mod pruning;
 mod roots;
+mod snapshots;
 mod util;

@@ -571,3 +571,32 @@ fn views_and_snapshots_stay_on_the_state_they_pinned() {
         .verify(child.root(), b"acct/c", Some(b"c2"))
         .expect("proof against the applied block's root");
 }
+
+#[test]
+fn pending_state_can_move_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<PreparedBlock>();
+    send_sync::<molt_store::PendingView>();
+    send_sync::<molt_store::Snapshot>();
+    send_sync::<Store>();
+
+    // A block prepared on one thread is read and extended on others.
+    let t = committed_base();
+    let block = t
+        .store
+        .prepare(1, puts(&[("acct/a", "t1")]))
+        .expect("prepare");
+    std::thread::scope(|scope| {
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    let view = t.store.view(&block).expect("view");
+                    view.get(b"acct/a").expect("get")
+                })
+            })
+            .collect();
+        for reader in readers {
+            assert_eq!(reader.join().expect("reader"), Some(b"t1".to_vec()));
+        }
+    });
+}
