@@ -121,6 +121,7 @@ mod schema;
 mod snapshot;
 mod store;
 mod tree;
+mod write;
 
 pub use batch::{
     AuxBatch, MAX_AUX_KEY_BYTES, MAX_AUX_VALUE_BYTES, MAX_KEY_BYTES, MAX_NAMESPACE_BYTES,
