@@ -9,13 +9,19 @@
 //! (default [`DEFAULT_RPC_PORT`]); `rpc.discover` returns the OpenRPC
 //! document (`openrpc.json`) that describes every method.
 
+mod journal;
 mod json;
 mod mempool;
 mod producer;
 mod rpc;
+mod server;
+mod status;
+mod subscriptions;
 
+pub use journal::{JOURNAL_FILE, JournalError, MempoolJournal, Recovered};
 pub use mempool::{Mempool, MempoolConfig, MempoolError};
-pub use producer::{Node, NodeConfig, NodeHandle};
+pub use producer::{AdmitError, Node, NodeConfig, NodeError, NodeHandle};
+pub use server::{RpcConfig, RpcConfigError, ServeError};
 
 /// The JSON-RPC port of `molt node --dev` unless `--rpc-port` says otherwise.
 pub const DEFAULT_RPC_PORT: u16 = 8645;
