@@ -224,7 +224,9 @@ impl NodeHandle {
             .await
             .unwrap_or_else(|e| Err(NodeError::Task(e.to_string())));
         self.server.stop(Duration::from_secs(5)).await;
-        result
+        result?;
+        lock(&self.shared.journal).sync()?;
+        Ok(())
     }
 
     /// Waits until the producer stops by itself (a fatal error).

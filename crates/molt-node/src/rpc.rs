@@ -81,7 +81,14 @@ fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
 /// A client's string as shown back in an error: at most 80 characters,
 /// control characters escaped.
 fn shown(s: &str) -> String {
-    let mut out: String = s.chars().take(80).flat_map(char::escape_default).collect();
+    let mut out = String::new();
+    for c in s.chars().take(80) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
     if s.chars().count() > 80 {
         out.push_str("...");
     }
@@ -203,9 +210,7 @@ fn submit(s: &Shared, p: &[Value]) -> RpcResult {
     let tx = SignedTransaction::decode(&bytes).map_err(|e| {
         err(
             codes::REJECTED,
-            format!(
-                "malformed transaction: {e}; send the canonical encoding of a signed transaction"
-            ),
+            format!("{e}; send the canonical encoding of a signed transaction"),
         )
     })?;
     s.runtime

@@ -81,14 +81,14 @@ fn positional(params: &Params<'_>, max: usize) -> Result<Vec<Value>, ErrorObject
     Ok(list)
 }
 
+const FILTER_SHAPE: &str = r#"must be an object {"emitter"?: address, "name"?: string}"#;
+
 fn event_filter(params: &Params<'_>) -> Result<EventFilter, ErrorObjectOwned> {
     match positional(params, 1)?.into_iter().next() {
         None | Some(Value::Null) => Ok(EventFilter::default()),
-        Some(v) => serde_json::from_value(v).map_err(|e| {
-            invalid(format!(
-                "parameter 0 (filter) must be {{\"emitter\"?: address, \"name\"?: string}}: {e}"
-            ))
-        }),
+        Some(v) if v.is_object() => serde_json::from_value(v)
+            .map_err(|e| invalid(format!("parameter 0 (filter) {FILTER_SHAPE}: {e}"))),
+        Some(_) => Err(invalid(format!("parameter 0 (filter) {FILTER_SHAPE}"))),
     }
 }
 
