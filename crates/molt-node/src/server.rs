@@ -7,7 +7,9 @@
 //! slots and keeps it for exactly as long as its socket is open, across an
 //! upgrade to WebSocket. When every slot is taken, a new connection is
 //! answered `503 Service Unavailable` with JSON-RPC error `-32009` and
-//! closed at once, so the client knows to retry rather than wait.
+//! closed within a second, so the client knows to retry rather than wait
+//! (at most 64 such answers are in progress at once; past that a new
+//! connection is closed without one).
 //!
 //! # What frees a slot
 //!
@@ -59,7 +61,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower::Service;
@@ -69,6 +71,11 @@ pub const REQUEST_TIMEOUT: i32 = -32020;
 /// JSON-RPC error code of a connection refused because every slot is taken
 /// (jsonrpsee's "server is busy").
 pub const SERVER_BUSY: i32 = -32009;
+
+/// Most refused connections being answered at once.
+const MAX_REFUSALS: usize = 64;
+/// How long a refused connection is answered before it is closed.
+const REFUSAL_LINGER: Duration = Duration::from_secs(1);
 
 /// Limits and timeouts of the RPC server. Check with [`RpcConfig::check`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,6 +287,7 @@ async fn accept(
         .set_config(config.jsonrpsee())
         .to_service_builder();
     let slots = Arc::new(Semaphore::new(config.max_connections.get() as usize));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -296,7 +304,11 @@ async fn accept(
         };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             tracing::debug!(%peer, "RPC connection refused: all {} slots taken", config.max_connections);
-            refuse(&stream, config.max_connections);
+            // Refusals are answered by a bounded number of short tasks; past
+            // that, a connection is simply closed.
+            if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
+                tokio::spawn(refuse(stream, config.max_connections, permit));
+            }
             continue;
         };
         let _ = stream.set_nodelay(true);
@@ -312,8 +324,11 @@ async fn accept(
     }
 }
 
-/// Answers a connection over the limit with 503 and closes it.
-fn refuse(stream: &TcpStream, max: NonZeroU32) {
+/// Answers a connection over the limit with 503 and closes it: the reply,
+/// then the end of our side, then whatever the client still sends is read
+/// and discarded for a moment so that the close does not reset the
+/// connection before the client has read the reply.
+async fn refuse(mut stream: TcpStream, max: NonZeroU32, _permit: OwnedSemaphorePermit) {
     let body = serde_json::json!({
         "jsonrpc": "2.0",
         "id": null,
@@ -328,8 +343,14 @@ fn refuse(stream: &TcpStream, max: NonZeroU32) {
          retry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
-    // A fresh socket's send buffer takes this whole; if not, closing says enough.
-    let _ = stream.try_write(reply.as_bytes());
+    let _ = tokio::time::timeout(REFUSAL_LINGER, async {
+        stream.write_all(reply.as_bytes()).await?;
+        stream.shutdown().await?;
+        let mut discard = [0u8; 4096];
+        while stream.read(&mut discard).await? > 0 {}
+        Ok::<_, io::Error>(())
+    })
+    .await;
 }
 
 type RpcService =
