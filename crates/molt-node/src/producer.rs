@@ -195,6 +195,7 @@ impl Node {
             config.rpc.clone(),
             methods,
             shared.load.connections.clone(),
+            crate::subscriptions::METHODS,
         )
         .await?;
         let proposer = config

@@ -44,12 +44,14 @@
 //! limit above a limit on work.
 
 use crate::status::{Gauge, Held};
+use crate::ws_only::{PlainHttp, WsOnlyLayer};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use jsonrpsee::core::BoxError;
+use jsonrpsee::server::middleware::rpc::RpcServiceBuilder;
 use jsonrpsee::server::{
     BatchRequestConfig, HttpBody, HttpResponse, Methods, PingConfig, Server, ServerConfig,
     ServerHandle, StopHandle, http::response, stop_channel, ws,
@@ -257,12 +259,14 @@ impl RpcServer {
 }
 
 /// Listens on `addr` and serves `methods` under `config` (checked first),
-/// counting open connections in `connections`.
+/// counting open connections in `connections`; the methods named in
+/// `ws_only` (subscriptions) are refused with a clear error over plain HTTP.
 pub async fn serve(
     addr: SocketAddr,
     config: RpcConfig,
     methods: impl Into<Methods>,
     connections: Gauge,
+    ws_only: &'static [&'static str],
 ) -> Result<RpcServer, ServeError> {
     config.check()?;
     let listener = TcpListener::bind(addr)
@@ -272,7 +276,14 @@ pub async fn serve(
         .local_addr()
         .map_err(|source| ServeError::Bind { addr, source })?;
     let (stop, handle) = stop_channel();
-    tokio::spawn(accept(listener, config, methods.into(), stop, connections));
+    tokio::spawn(accept(
+        listener,
+        config,
+        methods.into(),
+        stop,
+        connections,
+        ws_only,
+    ));
     Ok(RpcServer { local_addr, handle })
 }
 
@@ -282,9 +293,11 @@ async fn accept(
     methods: Methods,
     stop: StopHandle,
     connections: Gauge,
+    ws_only: &'static [&'static str],
 ) {
     let services = Server::builder()
         .set_config(config.jsonrpsee())
+        .set_rpc_middleware(RpcServiceBuilder::new().layer(WsOnlyLayer(ws_only)))
         .to_service_builder();
     let slots = Arc::new(Semaphore::new(config.max_connections.get() as usize));
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
@@ -353,8 +366,10 @@ async fn refuse(mut stream: TcpStream, max: NonZeroU32, _permit: OwnedSemaphoreP
     .await;
 }
 
-type RpcService =
-    jsonrpsee::server::TowerService<tower::layer::util::Identity, tower::layer::util::Identity>;
+type RpcService = jsonrpsee::server::TowerService<
+    tower::layer::util::Stack<WsOnlyLayer, tower::layer::util::Identity>,
+    tower::layer::util::Identity,
+>;
 
 async fn connection(io: SlotStream, service: RpcService, config: RpcConfig, stop: StopHandle) {
     let max_body = config.max_request_body_size.get();
@@ -402,7 +417,8 @@ async fn receive(
     if ws::is_upgrade_request(&req) {
         return Ok(req.map(|_| Full::new(Bytes::new())));
     }
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(PlainHttp);
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)

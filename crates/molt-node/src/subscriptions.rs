@@ -38,6 +38,14 @@ use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
+/// The subscription methods, served only over WebSocket.
+pub const METHODS: &[&str] = &[
+    "molt_subscribeBlocks",
+    "molt_unsubscribeBlocks",
+    "molt_subscribeEvents",
+    "molt_unsubscribeEvents",
+];
+
 /// Which events a `molt_subscribeEvents` client wants.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

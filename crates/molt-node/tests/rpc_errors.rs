@@ -317,6 +317,15 @@ fn bad_subscription_parameters_are_refused_and_the_connection_stays_usable() {
     // Subscriptions on HTTP cannot exist.
     let url = format!("http://{}", node.rpc_addr);
     let r = call(&url, "molt_subscribeBlocks", json!([]));
-    assert!(r["error"]["code"].is_i64(), "{r}");
+    expect_error(&r, -32601, "served only over WebSocket");
+    let batch = json!([
+        {"jsonrpc": "2.0", "id": 1, "method": "molt_subscribeEvents", "params": []},
+        {"jsonrpc": "2.0", "id": 2, "method": "molt_nodeStatus", "params": []},
+    ]);
+    let (_, text) = post_raw(&url, "application/json", &batch.to_string());
+    let answers: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let by_id = |id: u64| answers.iter().find(|a| a["id"] == id).unwrap().clone();
+    expect_error(&by_id(1), -32601, "molt_subscribeEvents is a subscription");
+    assert!(by_id(2)["result"]["rpc"].is_object(), "{text}");
     rt.block_on(node.stop()).unwrap();
 }
