@@ -14,7 +14,7 @@
 //! # Protocol
 //!
 //! 1. **Admission.** After the mempool admits a transaction, and before the
-//!    submitter is answered, its record is appended with one `write` call.
+//!    submitter is answered, its record is appended in one piece.
 //!    If the write fails the admission is undone and the submitter told, so
 //!    "accepted" always means "journaled". The record is then in the
 //!    operating system's file cache, which outlives a crash or kill of the
