@@ -165,7 +165,8 @@ fn chain_info(s: &Shared) -> RpcResult {
         "state_root": latest.header.state_root,
         "timestamp_ms": latest.header.timestamp_ms,
         "genesis_id": genesis.map(|g| g.header.id()),
-        "params": s.runtime.params(),
+        "epoch": latest.header.epoch,
+        "params": s.runtime.params().map_err(internal)?,
         "validators": s.runtime.validators().map_err(internal)?,
         "mempool_size": s.mempool.lock().map(|m| m.len()).unwrap_or(0),
     }))

@@ -3,6 +3,7 @@
 mod constructors;
 mod forge;
 mod griefing;
+mod machine;
 mod program_upgrades;
 mod programs;
 mod rejections;
