@@ -201,6 +201,16 @@ pub fn failure_of(error: VmError, budget: u64) -> FailureReason {
     }
 }
 
+/// [`failure_of`], except that a failure of the host itself (the node's
+/// storage or state, in any nested call) is fatal for the block: it must
+/// never become a receipt, or nodes whose disks behave differently diverge.
+pub(crate) fn vm_failure(error: VmError, budget: u64) -> Result<FailureReason, RuntimeError> {
+    match error {
+        VmError::Host { message } => Err(RuntimeError::HostFault(message)),
+        other => Ok(failure_of(other, budget)),
+    }
+}
+
 /// A `Call` payload's inputs.
 pub(crate) struct Call<'a> {
     pub(crate) sender: &'a Address,
@@ -220,10 +230,24 @@ pub(crate) struct Failed {
 
 impl Executor<'_> {
     /// Checks that need no execution. `height` is the block the transaction
-    /// would be included in.
+    /// would be included in. For the mempool: a failure to read the sender's
+    /// account counts as an empty account here; block execution reads it
+    /// first, fatally ([`Executor::apply`]).
     pub fn precheck(
         &self,
         overlay: &Overlay<'_>,
+        tx: &SignedTransaction,
+        encoded_len: usize,
+        height: u64,
+        allow_future_sequence: bool,
+    ) -> Result<u64, Rejection> {
+        let acct = account(overlay, &tx.transaction.sender).unwrap_or_default();
+        self.precheck_account(&acct, tx, encoded_len, height, allow_future_sequence)
+    }
+
+    fn precheck_account(
+        &self,
+        acct: &Account,
         tx: &SignedTransaction,
         encoded_len: usize,
         height: u64,
@@ -269,9 +293,6 @@ impl Executor<'_> {
                 minimum: self.params.min_gas_price,
             });
         }
-        // A state read failure here is reported as a zero balance; the block
-        // builder re-reads under the same overlay and fails hard instead.
-        let acct = account(overlay, &t.sender).unwrap_or_default();
         if t.sequence_number < acct.sequence_number {
             return Err(Rejection::SequenceTooOld {
                 expected: acct.sequence_number,
@@ -310,7 +331,9 @@ impl Executor<'_> {
         encoded_len: usize,
         env: BlockEnv,
     ) -> Result<Result<Receipt, Rejection>, RuntimeError> {
-        let intrinsic = match self.precheck(overlay, tx, encoded_len, env.height, false) {
+        // A read failure of our own state aborts the block, never rejects.
+        let acct = account(overlay, &tx.transaction.sender)?;
+        let intrinsic = match self.precheck_account(&acct, tx, encoded_len, env.height, false) {
             Ok(g) => g,
             Err(r) => return Ok(Err(r)),
         };
@@ -507,7 +530,7 @@ impl Executor<'_> {
                 Ok(out) => used += out.gas_used,
                 Err(e) => {
                     return Ok(Err(Failed {
-                        reason: failure_of(e.error, budget),
+                        reason: vm_failure(e.error, budget)?,
                         gas_used: used + e.gas_used,
                     }));
                 }
@@ -592,7 +615,7 @@ impl Executor<'_> {
         ) {
             Ok(out) => Ok(Ok(out.gas_used)),
             Err(e) => Ok(Err(Failed {
-                reason: failure_of(e.error, budget),
+                reason: vm_failure(e.error, budget)?,
                 gas_used: e.gas_used,
             })),
         }

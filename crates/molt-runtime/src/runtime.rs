@@ -116,11 +116,17 @@ impl Runtime {
     pub fn open(dir: &Path, genesis: &Genesis, config: StoreConfig) -> Result<Self, RuntimeError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| RuntimeError::Genesis(format!("cannot create {}: {e}", dir.display())))?;
+        let store = Store::open(&dir.join("state.redb"), config)?;
+        Self::with_store(store, genesis)
+    }
+
+    /// The runtime over an open `store` (e.g. one over a fault-injecting
+    /// backend in tests), writing genesis if it is empty.
+    pub fn with_store(store: Store, genesis: &Genesis) -> Result<Self, RuntimeError> {
         genesis
             .params
             .validate()
             .map_err(|e| RuntimeError::Genesis(e.to_string()))?;
-        let store = Store::open(&dir.join("state.redb"), config)?;
         let vm = Vm::new(genesis.params.vm.vm_config(MODULE_CACHE_CAPACITY))
             .map_err(|e| RuntimeError::VmConfig(e.to_string()))?;
         let mut rt = Runtime {

@@ -16,7 +16,9 @@
 //! history exactly as before (the payload runs inside a checkpoint).
 
 use crate::error::RuntimeError;
-use crate::execute::{BlockEnv, Call, Executor, Failed, failure_of, new_package_id, put};
+use crate::execute::{
+    BlockEnv, Call, Executor, Failed, failure_of, new_package_id, put, vm_failure,
+};
 use crate::host::{RuntimeHost, package_info, read_record, resolve};
 use crate::overlay::Overlay;
 use crate::state::{self, PackageRecord, PackageVersion, UpgradeCap};
@@ -282,7 +284,7 @@ impl Executor<'_> {
                         VmError::Aborted { code, message } => {
                             FailureReason::ConstructorRejected { code, message }
                         }
-                        other => failure_of(other, budget),
+                        other => vm_failure(other, budget)?,
                     };
                     return Ok(Err(Failed {
                         reason,

@@ -8,11 +8,11 @@ use molt_types::*;
 
 fn transfer(c: &Chain, from: u8, seq: u64, to: u8, amount: u64) -> SignedTransaction {
     c.tx_with(
-        &dev_key(from.into()),
+        &dev_key(from),
         seq,
         100_000,
         TransactionPayload::Transfer {
-            to: dev_key(to.into()).address(),
+            to: dev_key(to).address(),
             amount,
         },
     )
@@ -177,6 +177,13 @@ fn a_restart_between_verify_and_finalize_needs_a_second_verify() {
     );
 }
 
+/// A mutation's name, the mutation, and the reason it must give.
+type Case = (
+    &'static str,
+    Box<dyn FnOnce(&mut Block, &Chain)>,
+    fn(&InvalidBlock) -> bool,
+);
+
 /// A proposed block, mutated in one way, and the reason a verifier gives.
 fn verdict_of(mutate: impl FnOnce(&mut Block, &Chain)) -> Verdict {
     let leader = Chain::new();
@@ -205,11 +212,7 @@ fn invalid(v: Verdict) -> InvalidBlock {
 fn a_verifier_gives_a_distinct_reason_for_each_mutation() {
     assert_eq!(verdict_of(|_, _| {}), Verdict::Valid);
     use InvalidBlock as I;
-    let cases: Vec<(
-        &str,
-        Box<dyn FnOnce(&mut Block, &Chain)>,
-        fn(&InvalidBlock) -> bool,
-    )> = vec![
+    let cases: Vec<Case> = vec![
         ("height", Box::new(|b, _| b.header.height = 2), |r| {
             matches!(r, I::WrongHeight { .. })
         }),

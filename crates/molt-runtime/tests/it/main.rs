@@ -1,6 +1,8 @@
 //! molt-runtime integration tests: real store, real Wasm, real signatures.
 
 mod constructors;
+mod determinism;
+mod faults;
 mod forge;
 mod griefing;
 mod machine;
