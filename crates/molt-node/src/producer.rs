@@ -12,7 +12,7 @@ use crate::mempool::{Mempool, MempoolConfig, MempoolError};
 use crate::rpc;
 use crate::server::{self, RpcConfig, RpcServer};
 use crate::status::RpcLoad;
-use molt_runtime::{Genesis, Rejection, Runtime, RuntimeError, dev_validator_key};
+use molt_runtime::{Genesis, Rejection, Runtime, RuntimeError};
 use molt_store::StoreConfig;
 use molt_types::{Address, SignedTransaction, TransactionId};
 use std::net::SocketAddr;
@@ -198,12 +198,13 @@ impl Node {
             crate::subscriptions::METHODS,
         )
         .await?;
-        let proposer = config
-            .genesis
-            .validators
-            .first()
-            .map(|v| v.address)
-            .unwrap_or(dev_validator_key().address());
+        // The one validator of this single-producer node; never a dev key
+        // by default.
+        let Some(proposer) = config.genesis.validators.first().map(|v| v.address) else {
+            return Err(NodeError::Task(
+                "the genesis names no validator, so this node cannot produce blocks".into(),
+            ));
+        };
         let rx = shared.stopping.subscribe();
         let producer = tokio::spawn(produce(Arc::clone(&shared), config, proposer, rx));
         Ok(NodeHandle {
