@@ -237,7 +237,11 @@ fn bad_inputs_are_rejected_with_clear_errors_and_change_nothing() {
     let (_, text) = node
         .molt(&["publish", bad.to_str().unwrap(), "--from", "dev2"])
         .unwrap_err();
-    assert!(text.contains("not a Molt program"), "{text}");
+    assert!(text.contains("would be rejected by the node"), "{text}");
+    assert!(
+        text.contains("invalid module"),
+        "the VM's own error: {text}"
+    );
 
     // Raw RPC: malformed bytes, oversized transactions.
     let r = node.rpc("molt_submitTransaction", json!(["0x0102"]));
