@@ -1,7 +1,15 @@
 //! The `molt` command: node, keys, build, publish, upgrade, call, query.
 //!
 //! Every command prints for people by default and, with `--json`, one JSON
-//! document on stdout for programs. Progress and diagnostics go to stderr.
+//! document on stdout for programs, also on failure. Progress and
+//! diagnostics go to stderr.
+//!
+//! Local inputs (addresses, ids, numbers, JSON arguments, modules) are
+//! checked before anything is sent, with the node's own code where the node
+//! checks them too (address parsing, module validation, the compatibility
+//! checker). Transactions are simulated by the node before they are
+//! submitted (`tx`). No input panics: [`try_run`] runs any argument vector
+//! in process and returns a [`CliError`].
 
 mod build;
 mod chain;
@@ -59,9 +67,11 @@ enum Command {
     },
     /// Send native coin.
     Transfer {
-        /// Recipient: an address or a key name.
+        /// Recipient: an address (0x and 64 hex digits, or 0x0..0xffff for a
+        /// reserved system address) or a key name.
         #[arg(long)]
         to: String,
+        /// Coin to send.
         #[arg(long)]
         amount: u64,
         #[command(flatten)]
@@ -71,7 +81,8 @@ enum Command {
     Build(build::BuildArgs),
     /// Print the interface of a Wasm module.
     Inspect(inspect::InspectArgs),
-    /// Publish a program: a crate directory (built first) or a .wasm file.
+    /// Publish a program: a crate directory (built first) or a .wasm file,
+    /// validated locally exactly as the node validates it before signing.
     Publish {
         path: PathBuf,
         #[command(flatten)]
