@@ -290,10 +290,23 @@ fn other_commands(address: fn() -> BoxedStrategy<Arg>) -> BoxedStrategy<Case> {
             switch("--dev"),
             opt("--data-dir", path()),
             opt("--rpc-port", number()),
-            opt("--block-time", number())
+            opt("--block-time", number()),
+            opt(
+                "--rpc-max-connections",
+                prop_oneof![number(), Just(text("4294967296"))]
+            ),
+            opt("--rpc-max-subscriptions", number()),
+            (
+                opt("--rpc-header-timeout", number()),
+                opt("--rpc-body-timeout", number()),
+                opt("--rpc-send-timeout", number()),
+                opt("--rpc-ws-ping-interval", number()),
+                opt("--rpc-ws-inactive-limit", number()),
+            )
+                .prop_map(|(a, b, c, d, e)| [a, b, c, d, e].concat()),
         )
-            .prop_map(|(d, dir, port, bt)| case(
-                [words(&["node"]), d, dir, port, bt].concat(),
+            .prop_map(|(d, dir, port, bt, conns, subs, timeouts)| case(
+                [words(&["node"]), d, dir, port, bt, conns, subs, timeouts].concat(),
                 false
             )),
         (prop_oneof![odd(), "[a-z0-9_-]{1,10}".prop_map(text)])
