@@ -1,9 +1,11 @@
 //! `molt build [DIR]`: build a program crate to wasm32, validate it, print it.
 
-use crate::inspect::{describe, read_interface};
+use crate::inspect::describe;
+use crate::module::{self, ValidModule};
 use crate::output::Output;
-use anyhow::{Context, Result};
+use anyhow::{Result, bail};
 use molt_build::{TARGET, build_program, detect_route};
+use molt_runtime::VmLimits;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -14,18 +16,21 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: BuildArgs, out: &Output) -> Result<()> {
+    if !args.dir.join("Cargo.toml").is_file() {
+        bail!(
+            "{} is not a program crate: it has no Cargo.toml",
+            args.dir.display()
+        );
+    }
     let route = detect_route()?;
     out.progress(&format!(
         "Building {} for {TARGET} ({route})...",
         args.dir.display()
     ));
     let built = build_program(&args.dir, &route)?;
-    let interface = read_interface(&built.bytes)
-        .with_context(|| format!("{} is not a valid Molt program", built.path.display()))?;
-    molt_vm::Vm::new(molt_vm::VmConfig::default())?
-        .prepare(&built.bytes)
-        .with_context(|| format!("{} would be rejected by the node", built.path.display()))?;
-    let (human, mut json) = describe(&built.bytes, &interface);
+    let ValidModule { bytes, interface } =
+        module::validate(built.bytes, &built.path, &VmLimits::default())?;
+    let (human, mut json) = describe(&bytes, &interface);
     json["path"] = serde_json::json!(built.path);
     json["package"] = serde_json::json!(built.package);
     out.result(&format!("built {}\n{human}", built.path.display()), json);

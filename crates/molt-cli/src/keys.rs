@@ -24,16 +24,29 @@ fn keys_dir(home: &Path) -> PathBuf {
     home.join("keys")
 }
 
-fn valid_name(name: &str) -> Result<()> {
+/// Key names are 1-64 ASCII letters, digits, '-' and '_', so that a name is
+/// always one file in the keys directory.
+fn well_formed(name: &str) -> Result<()> {
     if name.is_empty()
         || name.len() > 64
         || !name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        bail!("a key name is 1-64 characters of letters, digits, '-' and '_'");
+        bail!(
+            "{name:?} is not a key name: a key name is 1-64 characters of letters, digits, '-' and '_' \
+             (an address starts with 0x)"
+        );
     }
-    if name.starts_with("dev") && name[3..].parse::<u8>().is_ok() {
+    Ok(())
+}
+
+fn valid_name(name: &str) -> Result<()> {
+    well_formed(name)?;
+    if name
+        .strip_prefix("dev")
+        .is_some_and(|n| n.parse::<u8>().is_ok())
+    {
         bail!("names dev0, dev1, ... are reserved for the dev accounts");
     }
     Ok(())
@@ -46,6 +59,7 @@ pub fn load(home: &Path, name: &str) -> Result<SecretKey> {
     {
         return Ok(molt_runtime::dev_key(i));
     }
+    well_formed(name)?;
     let path = keys_dir(home).join(format!("{name}.json"));
     let text = std::fs::read_to_string(&path).with_context(|| {
         format!(

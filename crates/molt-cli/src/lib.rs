@@ -1,19 +1,30 @@
 //! The `molt` command: node, keys, build, publish, upgrade, call, query.
 //!
 //! Every command prints for people by default and, with `--json`, one JSON
-//! document on stdout for programs. Progress and diagnostics go to stderr.
+//! document on stdout for programs, also on failure. Progress and
+//! diagnostics go to stderr.
+//!
+//! Local inputs (addresses, ids, numbers, JSON arguments, modules) are
+//! checked before anything is sent, with the node's own code where the node
+//! checks them too (address parsing, module validation, the compatibility
+//! checker). Transactions are simulated by the node before they are
+//! submitted (`tx`). No input panics: [`try_run`] runs any argument vector
+//! in process and returns a [`CliError`].
 
 mod build;
 mod chain;
 mod inspect;
 mod keys;
+mod module;
 mod node;
 mod output;
 mod rpc;
+mod tx;
 mod upgrade;
 
 use clap::{Parser, Subcommand};
 use output::Output;
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -56,23 +67,26 @@ enum Command {
     },
     /// Send native coin.
     Transfer {
-        /// Recipient: an address or a key name.
+        /// Recipient: an address (0x and 64 hex digits, or 0x0..0xffff for a
+        /// reserved system address) or a key name.
         #[arg(long)]
         to: String,
+        /// Coin to send.
         #[arg(long)]
         amount: u64,
         #[command(flatten)]
-        tx: chain::TxArgs,
+        tx: tx::TxArgs,
     },
     /// Build a program crate to Wasm, validate it, and print its size, checksum and interface.
     Build(build::BuildArgs),
     /// Print the interface of a Wasm module.
     Inspect(inspect::InspectArgs),
-    /// Publish a program: a crate directory (built first) or a .wasm file.
+    /// Publish a program: a crate directory (built first) or a .wasm file,
+    /// validated locally exactly as the node validates it before signing.
     Publish {
         path: PathBuf,
         #[command(flatten)]
-        tx: chain::TxArgs,
+        tx: tx::TxArgs,
     },
     /// Call an entry or public function in a transaction.
     Call {
@@ -82,7 +96,7 @@ enum Command {
         #[arg(long, default_value = "[]")]
         args: String,
         #[command(flatten)]
-        tx: chain::TxArgs,
+        tx: tx::TxArgs,
     },
     /// Run a view function against the latest state (no transaction).
     View {
@@ -92,19 +106,14 @@ enum Command {
         args: String,
     },
     /// Upgrade a package to a new module, after checking it against the
-    /// on-chain interface under the cap's policy (the node's own checker).
+    /// on-chain interface under the cap's policy (the node's own checker)
+    /// and simulating the upgrade on the node (cap or ticket, constructor).
+    /// With --dry-run: print both, submit nothing.
     Upgrade {
         /// The package: its original id (or any of its package ids).
         package: String,
         /// The new version: a crate directory (built first) or a .wasm file.
         path: PathBuf,
-        /// Only check compatibility and print the findings; submit nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Submit even when the local check finds violations; the node runs
-        /// the same checker and rejects the transaction with the same findings.
-        #[arg(long, conflicts_with = "dry_run")]
-        force: bool,
         /// When a program holds the UpgradeCap: the call that issues the ticket, PACKAGE::FUNCTION.
         #[arg(long)]
         ticket: Option<String>,
@@ -112,7 +121,7 @@ enum Command {
         #[arg(long, default_value = "[]")]
         ticket_args: String,
         #[command(flatten)]
-        tx: chain::TxArgs,
+        tx: tx::TxArgs,
     },
     /// Manage a package's UpgradeCap: restrict, make-immutable, transfer.
     #[command(subcommand)]
@@ -138,23 +147,78 @@ fn default_home() -> PathBuf {
         .join(".molt")
 }
 
+/// What [`try_run`] does with `molt node`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeLaunch {
+    /// Start the node and run until it is stopped (the `molt` binary).
+    Start,
+    /// Check the arguments and build the node's configuration, then return
+    /// without starting it (for tests that run every command in process).
+    ConfigOnly,
+}
+
+/// Why [`try_run`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The command line does not parse (or asked for `--help`/`--version`,
+    /// which clap reports the same way).
+    #[error(transparent)]
+    Usage(#[from] clap::Error),
+    /// The command ran and failed; it already printed the error.
+    #[error(transparent)]
+    Failed(anyhow::Error),
+}
+
 /// Runs the CLI and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let json = args.iter().any(|a| a == "--json");
+    match try_run(args, NodeLaunch::Start) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Failed(_)) => ExitCode::FAILURE,
+        Err(CliError::Usage(e)) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            if json && e.use_stderr() {
+                let doc = serde_json::json!({ "error": e.render().to_string().trim_end(), "kind": "usage" });
+                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            } else {
+                let _ = e.print();
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Parses `args` (the program name first) and runs the command in this
+/// process, printing its result or its error as `main` does. Never panics on
+/// any input; every failure is a [`CliError`].
+pub fn try_run<I, T>(args: I, node_launch: NodeLaunch) -> Result<(), CliError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args)?;
     let out = Output::new(cli.json);
+    run(cli, &out, node_launch).map_err(|e| {
+        out.error(&e);
+        CliError::Failed(e)
+    })
+}
+
+fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
     let home = cli.home.clone().unwrap_or_else(default_home);
     let ctx = || chain::Ctx {
         rpc: rpc::RpcClient::new(&cli.rpc),
         home: home.clone(),
-        out: &out,
+        out,
     };
-    let result = match cli.command {
-        Command::Node(args) => node::run(args, &home, &out),
-        Command::Keys(cmd) => keys::run(cmd, &home, &out),
+    match cli.command {
+        Command::Node(args) => node::run(args, &home, out, node_launch),
+        Command::Keys(cmd) => keys::run(cmd, &home, out),
         Command::Account { who } => chain::account(&ctx(), &who),
         Command::Transfer { to, amount, tx } => chain::transfer(&ctx(), &to, amount, &tx),
-        Command::Build(args) => build::run(args, &out),
-        Command::Inspect(args) => inspect::run(args, &out),
+        Command::Build(args) => build::run(args, out),
+        Command::Inspect(args) => inspect::run(args, out),
         Command::Publish { path, tx } => chain::publish(&ctx(), &path, &tx),
         Command::Call {
             package,
@@ -170,36 +234,32 @@ pub fn main() -> ExitCode {
         Command::Upgrade {
             package,
             path,
-            dry_run,
-            force,
             ticket,
             ticket_args,
             tx,
-        } => {
-            let mode = match (dry_run, force) {
-                (true, _) => upgrade::Mode::DryRun,
-                (false, true) => upgrade::Mode::Force,
-                (false, false) => upgrade::Mode::Submit,
-            };
-            upgrade::upgrade(
-                &ctx(),
-                &package,
-                &path,
-                mode,
-                ticket.as_deref(),
-                &ticket_args,
-                &tx,
-            )
-        }
+        } => upgrade::upgrade(
+            &ctx(),
+            &package,
+            &path,
+            ticket.as_deref(),
+            &ticket_args,
+            &tx,
+        ),
         Command::Cap(cmd) => upgrade::cap(&ctx(), cmd),
         Command::Tx(TxCommand::Status { id }) => chain::tx_status(&ctx(), &id),
         Command::Query(q) => chain::query(&ctx(), q),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            out.error(&e);
-            ExitCode::FAILURE
-        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // clap's own checks: no duplicate flags (TxArgs is flattened into
+        // commands with their own flags), valid defaults and conflicts.
+        Cli::command().debug_assert();
     }
 }

@@ -1,5 +1,6 @@
 //! `molt node --dev`: run a local chain.
 
+use crate::NodeLaunch;
 use crate::output::Output;
 use anyhow::{Result, anyhow, bail};
 use molt_node::{Node, NodeConfig, RpcConfig};
@@ -51,16 +52,29 @@ pub struct NodeArgs {
     pub rpc_ws_inactive_limit: u64,
 }
 
-pub fn run(args: NodeArgs, home: &Path, out: &Output) -> Result<()> {
+/// The longest `--block-time`: one hour.
+const MAX_BLOCK_TIME_MS: u64 = 3_600_000;
+
+/// Checks the arguments and builds the node's configuration.
+fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
     if !args.dev {
         bail!("only dev mode exists so far: run `molt node --dev`");
     }
-    if args.block_time == 0 {
-        bail!("--block-time must be at least 1 millisecond");
+    if !(1..=MAX_BLOCK_TIME_MS).contains(&args.block_time) {
+        bail!(
+            "--block-time is {} ms; it must be from 1 to {MAX_BLOCK_TIME_MS} milliseconds (one hour)",
+            args.block_time
+        );
     }
     let data_dir = args.data_dir.unwrap_or_else(|| home.join("dev"));
+    if data_dir.is_file() {
+        bail!(
+            "--data-dir {} is a file; give a directory (it is created if missing)",
+            data_dir.display()
+        );
+    }
     let mut config = NodeConfig::dev(
-        data_dir.clone(),
+        data_dir,
         args.rpc_port,
         Duration::from_millis(args.block_time),
     );
@@ -79,6 +93,15 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output) -> Result<()> {
         .rpc
         .check()
         .map_err(|e| anyhow!("{e} (see `molt node --help` for the --rpc-* options)"))?;
+    Ok(config)
+}
+
+pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Result<()> {
+    let config = config(args, home)?;
+    if launch == NodeLaunch::ConfigOnly {
+        return Ok(());
+    }
+    let data_dir = config.data_dir.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

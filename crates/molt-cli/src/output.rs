@@ -1,10 +1,25 @@
 //! Printing for people or, with `--json`, for programs.
+//!
+//! A command prints exactly one JSON document on stdout in JSON mode: its
+//! result, or on failure `{"error": .., "causes": [..]}`, merged with the
+//! details of a [`Reported`] failure (a failed simulation, an incompatible
+//! upgrade) so that a program sees them in the same document.
 
 use serde_json::Value;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
     pub json: bool,
+}
+
+/// A failure that comes with a full report: the text people read before the
+/// error line, and the fields that the JSON error document carries.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Reported {
+    pub message: String,
+    pub human: String,
+    pub details: Value,
 }
 
 impl Output {
@@ -36,11 +51,23 @@ impl Output {
 
     /// A failure: on stderr as text, or as `{"error": ...}` on stdout in JSON mode.
     pub fn error(&self, error: &anyhow::Error) {
+        let reported = error.chain().find_map(|e| e.downcast_ref::<Reported>());
         if self.json {
             let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
-            let doc = serde_json::json!({ "error": error.to_string(), "causes": chain });
+            let mut doc = match reported.map(|r| &r.details) {
+                Some(Value::Object(fields)) => Value::Object(fields.clone()),
+                _ => Value::Object(Default::default()),
+            };
+            doc["error"] = Value::String(error.to_string());
+            doc["causes"] = serde_json::json!(chain);
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         } else {
+            if let Some(r) = reported {
+                eprint!("{}", r.human);
+                if !r.human.ends_with('\n') {
+                    eprintln!();
+                }
+            }
             eprintln!("error: {error}");
             for cause in error.chain().skip(1) {
                 eprintln!("  caused by: {cause}");

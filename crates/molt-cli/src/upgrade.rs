@@ -2,12 +2,17 @@
 //!
 //! `molt upgrade` runs the same compatibility checker as the node
 //! (`molt_interface::check_upgrade`) against the on-chain interface before
-//! anything is signed, so `--dry-run` and a real upgrade transaction report
-//! identical findings.
+//! anything is signed, then the node's simulation of the upgrade
+//! transaction (the cap or the ticket call, module validation, the
+//! compatibility check, the constructor). `--dry-run` prints both and
+//! submits nothing; the findings are the ones the real transaction would
+//! get.
 
-use crate::chain::{Ctx, TxArgs, load_module, report_tx};
-use crate::inspect::read_interface;
-use anyhow::{Context, Result, anyhow, bail};
+use crate::chain::{Ctx, parse_address, parse_json_args};
+use crate::module::{self, ValidModule};
+use crate::output::Reported;
+use crate::tx::{Transacted, TxArgs, finish};
+use anyhow::{Result, anyhow, bail};
 use molt_interface::{Interface, check_upgrade};
 use molt_types::{Address, TicketCall, TransactionPayload, UpgradePolicy};
 use serde_json::{Value, json};
@@ -85,47 +90,44 @@ fn on_chain(ctx: &Ctx<'_>, package: &Address) -> Result<OnChain> {
     })
 }
 
-fn ticket(ctx: &Ctx<'_>, spec: &str, args_json: &str) -> Result<TicketCall> {
+/// A `--ticket PACKAGE::FUNCTION` with its `--ticket-args`, checked
+/// locally before anything is sent.
+struct TicketSpec {
+    package: Address,
+    function: String,
+    args: Value,
+}
+
+fn parse_ticket(spec: &str, args_json: &str) -> Result<TicketSpec> {
     let (pkg, function) = spec
         .split_once("::")
         .ok_or_else(|| anyhow!("--ticket is PACKAGE::FUNCTION, e.g. 0x12..::authorize"))?;
-    let package: Address = pkg
-        .parse()
-        .with_context(|| format!("{pkg:?} is not an address"))?;
-    let args = ctx.encode_args(&package, function, args_json, "--ticket-args")?;
-    Ok(TicketCall {
-        package,
+    if function.is_empty() {
+        bail!("--ticket {spec:?} names no function after `::`");
+    }
+    Ok(TicketSpec {
+        package: parse_address(pkg, "the --ticket package")?,
         function: function.into(),
-        args,
+        args: parse_json_args(args_json, "--ticket-args")?,
     })
-}
-
-/// What `molt upgrade` does after the local check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Print the findings only.
-    DryRun,
-    /// Submit if the check passes.
-    Submit,
-    /// Submit whatever the check says.
-    Force,
 }
 
 pub fn upgrade(
     ctx: &Ctx<'_>,
     package: &str,
     path: &Path,
-    mode: Mode,
     ticket_spec: Option<&str>,
     ticket_args: &str,
     tx: &TxArgs,
 ) -> Result<()> {
-    let package: Address = package
-        .parse()
-        .with_context(|| format!("{package:?} is not an address"))?;
-    let module = load_module(ctx, path)?;
-    let new = read_interface(&module)
-        .with_context(|| format!("{} is not a Molt program", path.display()))?;
+    let package = parse_address(package, "package")?;
+    let ticket_spec = ticket_spec
+        .map(|spec| parse_ticket(spec, ticket_args))
+        .transpose()?;
+    let ValidModule {
+        bytes: module,
+        interface: new,
+    } = module::load_valid(ctx, path)?;
     let chain = on_chain(ctx, &package)?;
     let Some((cap_id, policy, holder)) = chain.cap else {
         bail!(
@@ -134,81 +136,126 @@ pub fn upgrade(
         );
     };
     let report = check_upgrade(&chain.interface, &chain.module, &new, &module, policy);
-    let version = chain.latest["version"].as_u64().unwrap_or(0);
-    let edition = chain.latest["edition"].as_u64().unwrap_or(0);
+    let compatible = report.is_compatible();
+    let next_version = chain.latest["version"]
+        .as_u64()
+        .unwrap_or(0)
+        .saturating_add(1);
+    let next_edition = chain.latest["edition"]
+        .as_u64()
+        .unwrap_or(0)
+        .saturating_add(1);
     let checksum = molt_types::sha3_256(&module);
-    if !report.is_compatible() && mode != Mode::Force {
-        let n = report.violations.len();
-        let text = format!(
-            "{}\n{n} violation(s) of policy {policy}: the upgrade of {} would be rejected",
+    let n = report.violations.len();
+    let check_text = if compatible {
+        format!(
+            "compatible under policy {policy}: would create version {next_version} (edition {next_edition}) of {}, checksum {checksum}\n\
+             UpgradeCap {cap_id} is held by {holder}\n",
+            chain.original_id
+        )
+    } else {
+        format!(
+            "{}\n{n} violation(s) of policy {policy}: the upgrade of {} would be rejected\n",
             report.render(),
             chain.original_id
-        );
-        if ctx.out.json {
-            ctx.out.result(
-                &text,
-                json!({"compatible": false, "policy": policy, "report": report}),
-            );
-        } else {
-            eprintln!("{text}");
+        )
+    };
+    let check_json = json!({
+        "compatible": compatible,
+        "policy": policy,
+        "report": report,
+        "next_version": next_version,
+        "next_edition": next_edition,
+        "checksum": checksum,
+        "upgrade_cap": cap_id,
+        "cap_holder": holder,
+    });
+    if !compatible && !tx.dry_run {
+        if !tx.force {
+            return Err(Reported {
+                message: format!(
+                    "incompatible upgrade ({n} violation(s) of policy {policy}); nothing was \
+                     submitted (--force submits it anyway: the node runs the same check and \
+                     the transaction fails, paying for its gas)"
+                ),
+                human: check_text,
+                details: check_json,
+            }
+            .into());
         }
-        bail!("incompatible upgrade ({n} violation(s) of policy {policy})");
-    }
-    if !report.is_compatible() {
         ctx.out.progress(&format!(
-            "{}\nsubmitting anyway (--force): the node will check it again",
-            report.render()
+            "{check_text}submitting anyway (--force): the node will check it again"
         ));
     }
-    if mode == Mode::DryRun {
-        let text = format!(
-            "compatible under policy {policy}: would create version {} (edition {}) of {}, checksum {checksum}\n\
-             UpgradeCap {cap_id} is held by {holder}",
-            version + 1,
-            edition + 1,
-            chain.original_id
-        );
-        ctx.out.result(&text, json!({"compatible": true, "policy": policy, "report": report, "next_version": version + 1, "next_edition": edition + 1, "checksum": checksum}));
-        return Ok(());
-    }
     let ticket = match ticket_spec {
-        Some(spec) => Some(ticket(ctx, spec, ticket_args)?),
+        Some(t) => Some(TicketCall {
+            args: ctx.encode_args(&t.package, &t.function, &t.args)?,
+            package: t.package,
+            function: t.function,
+        }),
         None => None,
     };
-    let v = ctx.submit(
-        tx,
-        TransactionPayload::Upgrade {
-            package: chain.original_id,
-            module,
-            ticket,
-        },
-    )?;
-    let included = v["status"] == "included" && v["receipt"]["status"] == "success";
-    let mut v = v;
-    if included {
-        let after = ctx
-            .rpc
-            .call("molt_getPackage", json!([chain.original_id]))?;
-        if let Some(latest) = after["versions"].as_array().and_then(|a| a.last()) {
-            v["upgraded"] = json!({"version": latest["version"], "edition": latest["edition"], "package_id": latest["package_id"], "checksum": latest["checksum"]});
+    let what = format!(
+        "the upgrade of {} to version {next_version}",
+        chain.original_id
+    );
+    let payload = TransactionPayload::Upgrade {
+        package: chain.original_id,
+        module,
+        ticket,
+    };
+    match ctx.transact(tx, payload, &what)? {
+        Transacted::Simulated(dry) => {
+            let mut doc = check_json;
+            if let (Some(doc), Value::Object(sim)) = (doc.as_object_mut(), dry.to_json()) {
+                doc.extend(sim);
+            }
+            let human = format!("{check_text}{}", dry.render(&what));
+            let failure = match (dry.failure(), compatible) {
+                (Some(f), _) => Some(format!("the node would reject the upgrade: {f}")),
+                (None, false) => Some(format!(
+                    "incompatible upgrade ({n} violation(s) of policy {policy})"
+                )),
+                (None, true) => None,
+            };
+            match failure {
+                Some(message) => Err(Reported {
+                    message,
+                    human,
+                    details: doc,
+                }
+                .into()),
+                None => {
+                    ctx.out.result(&human, doc);
+                    Ok(())
+                }
+            }
+        }
+        Transacted::Submitted(mut v) => {
+            if v["status"] == "included" && v["receipt"]["status"] == "success" {
+                let after = ctx
+                    .rpc
+                    .call("molt_getPackage", json!([chain.original_id]))?;
+                if let Some(latest) = after["versions"].as_array().and_then(|a| a.last()) {
+                    v["upgraded"] = json!({"version": latest["version"], "edition": latest["edition"], "package_id": latest["package_id"], "checksum": latest["checksum"]});
+                }
+            }
+            let summary = v["upgraded"].clone();
+            finish(ctx, Transacted::Submitted(v), &what, |_| {
+                format!(
+                    "upgraded {} to version {} (edition {}): package id {}",
+                    chain.original_id,
+                    summary["version"],
+                    summary["edition"],
+                    summary["package_id"].as_str().unwrap_or_default()
+                )
+            })
         }
     }
-    let summary = v["upgraded"].clone();
-    report_tx(ctx, v, |_| {
-        format!(
-            "upgraded {} to version {} (edition {}): package id {}",
-            chain.original_id,
-            summary["version"],
-            summary["edition"],
-            summary["package_id"].as_str().unwrap_or_default()
-        )
-    })
 }
 
 fn cap_of(ctx: &Ctx<'_>, package: &str) -> Result<Address> {
-    let package: Address = package
-        .parse()
-        .with_context(|| format!("{package:?} is not an address"))?;
+    let package = parse_address(package, "package")?;
     let chain = on_chain(ctx, &package)?;
     chain
         .cap
@@ -229,23 +276,32 @@ pub fn cap(ctx: &Ctx<'_>, cmd: CapCommand) -> Result<()> {
             } else {
                 TransactionPayload::RestrictUpgradePolicy { cap, policy }
             };
-            let v = ctx.submit(&tx, payload)?;
-            report_tx(ctx, v, |_| {
+            let what = format!("restricting UpgradeCap {cap} to policy {policy}");
+            let done = ctx.transact(&tx, payload, &what)?;
+            finish(ctx, done, &what, |_| {
                 format!("UpgradeCap {cap} now has policy {policy}")
             })
         }
         CapCommand::MakeImmutable { package, tx } => {
             let cap = cap_of(ctx, &package)?;
-            let v = ctx.submit(&tx, TransactionPayload::MakeImmutable { cap })?;
-            report_tx(ctx, v, |_| {
+            let what = format!("destroying UpgradeCap {cap}");
+            let done = ctx.transact(&tx, TransactionPayload::MakeImmutable { cap }, &what)?;
+            finish(ctx, done, &what, |_| {
                 format!("UpgradeCap {cap} destroyed: {package} is immutable")
             })
         }
         CapCommand::Transfer { package, to, tx } => {
-            let cap = cap_of(ctx, &package)?;
             let to = crate::keys::resolve_address(&ctx.home, &to)?;
-            let v = ctx.submit(&tx, TransactionPayload::TransferUpgradeCap { cap, to })?;
-            report_tx(ctx, v, |_| format!("UpgradeCap {cap} transferred to {to}"))
+            let cap = cap_of(ctx, &package)?;
+            let what = format!("giving UpgradeCap {cap} to {to}");
+            let done = ctx.transact(
+                &tx,
+                TransactionPayload::TransferUpgradeCap { cap, to },
+                &what,
+            )?;
+            finish(ctx, done, &what, |_| {
+                format!("UpgradeCap {cap} transferred to {to}")
+            })
         }
     }
 }

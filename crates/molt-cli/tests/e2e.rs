@@ -127,6 +127,14 @@ impl Drop for DevNode {
     }
 }
 
+/// The address of key `name` (a dev account or a stored key).
+fn dev_address(node: &DevNode, name: &str) -> String {
+    node.ok(&["keys", "show", name])["address"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Builds example program `name` and writes it to `dir/<name>.wasm`.
 fn example_wasm(dir: &Path, name: &str) -> String {
     let path = dir.join(format!("{name}.wasm"));
@@ -237,7 +245,11 @@ fn bad_inputs_are_rejected_with_clear_errors_and_change_nothing() {
     let (_, text) = node
         .molt(&["publish", bad.to_str().unwrap(), "--from", "dev2"])
         .unwrap_err();
-    assert!(text.contains("not a Molt program"), "{text}");
+    assert!(text.contains("would be rejected by the node"), "{text}");
+    assert!(
+        text.contains("invalid module"),
+        "the VM's own error: {text}"
+    );
 
     // Raw RPC: malformed bytes, oversized transactions.
     let r = node.rpc("molt_submitTransaction", json!(["0x0102"]));
@@ -279,6 +291,41 @@ fn bad_inputs_are_rejected_with_clear_errors_and_change_nothing() {
         ])
         .unwrap_err();
     assert!(text.contains("cannot pay the gas budget"), "{text}");
+
+    // The overflow of the security review: a typed error, not a panic.
+    let (code, text) = node
+        .molt(&[
+            "transfer",
+            "--to",
+            "dev3",
+            "--amount",
+            "1",
+            "--from",
+            "dev2",
+            "--expires-in",
+            "18446744073709551615",
+        ])
+        .unwrap_err();
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("--expires-in") && text.contains("too far"),
+        "{text}"
+    );
+    // A full address with a digit missing is refused, by the CLI and the node.
+    let typo = &dev_address(&node, "dev3")[..65];
+    let (_, text) = node
+        .molt(&["transfer", "--to", typo, "--amount", "1", "--from", "dev2"])
+        .unwrap_err();
+    assert!(text.contains("got 63 digits"), "{text}");
+    let r = node.rpc("molt_getAccount", json!([typo]));
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("typo"),
+        "{r}"
+    );
+    // The short form names the reserved system address.
+    let system = node.ok(&["account", "0x0"]);
+    assert_eq!(system["address"], format!("0x{}", "0".repeat(64)));
 
     assert_eq!(
         balance(&node),
@@ -448,4 +495,108 @@ fn a_timelock_program_upgrades_a_package_through_the_cli() {
         &ticket_args,
     ]);
     assert_eq!(up["upgraded"]["version"], 2, "{up}");
+}
+
+/// The JSON document a failed `molt --json` command printed on stdout.
+fn error_doc(text: &str) -> Value {
+    let end = text.rfind("\n}").map(|i| i + 2).unwrap_or(text.len());
+    serde_json::from_str(&text[..end]).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn dry_runs_report_what_the_block_then_does_and_change_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let noupgrade = example_wasm(home.path(), "ctor_noupgrade");
+    let counter = example_wasm(home.path(), "counter_v1");
+    let node = DevNode::start(home.path(), free_port());
+    let pkg = node.ok(&["publish", &noupgrade])["package_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let chain = |n: &DevNode| {
+        (
+            n.ok(&["account", "dev0"]),
+            n.ok(&["query", "block", "latest"])["state_root"].clone(),
+            n.ok(&["query", "package", &pkg])["versions"].clone(),
+        )
+    };
+    let before = chain(&node);
+
+    // The constructor of a `noupgrade` package rejects every upgrade: the
+    // dry run says so, from the node's simulation (the local compatibility
+    // check alone passes).
+    let (code, text) = node
+        .molt(&["upgrade", &pkg, &noupgrade, "--dry-run"])
+        .unwrap_err();
+    assert_eq!(code, 1);
+    let dry = error_doc(&text);
+    assert_eq!(dry["compatible"], true, "{dry}");
+    assert_eq!(dry["would_succeed"], false, "{dry}");
+    let simulated = dry["simulation"]["receipt"].clone();
+    assert_eq!(
+        simulated["status"]["failure"]["kind"], "constructor_rejected",
+        "{dry}"
+    );
+    assert!(
+        dry["error"].as_str().unwrap().contains("constructor"),
+        "{dry}"
+    );
+    // Dry runs that would succeed show their events.
+    let t = node.ok(&["transfer", "--to", "dev1", "--amount", "5", "--dry-run"]);
+    assert_eq!(t["would_succeed"], true, "{t}");
+    assert_eq!(t["simulation"]["receipt"]["events"][0]["name"], "Transfer");
+    let p = node.ok(&["publish", &counter, "--dry-run"]);
+    let events = p["simulation"]["receipt"]["events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["name"] == "PackagePublished"),
+        "{p}"
+    );
+    // Without --force a failing upgrade is not submitted either.
+    let (_, text) = node.molt(&["upgrade", &pkg, &noupgrade]).unwrap_err();
+    assert!(
+        error_doc(&text)["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was submitted"),
+        "{text}"
+    );
+
+    // Let a few blocks pass: nothing any dry run did reached the chain.
+    let h = node.ok(&["query", "block", "latest"])["height"]
+        .as_u64()
+        .unwrap();
+    while node.ok(&["query", "block", "latest"])["height"]
+        .as_u64()
+        .unwrap()
+        < h + 3
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(chain(&node), before, "dry runs change nothing");
+
+    // The real transaction fails in its block exactly as simulated.
+    let (_, text) = node
+        .molt(&["upgrade", &pkg, &noupgrade, "--force"])
+        .unwrap_err();
+    let real = error_doc(&text);
+    assert_eq!(real["status"], "included", "{real}");
+    assert_eq!(real["receipt"]["status"], simulated["status"], "{real}");
+    assert_eq!(real["receipt"]["gas_used"], simulated["gas_used"], "{real}");
+    // Its budget came from the simulation: the gas used plus the margin.
+    let params: molt_runtime::ChainParams =
+        serde_json::from_value(node.rpc("molt_chainInfo", json!([]))["result"]["params"].clone())
+            .unwrap();
+    let used = real["receipt"]["gas_used"].as_u64().unwrap();
+    assert_eq!(
+        real["transaction"]["gas_budget"].as_u64().unwrap(),
+        molt_runtime::budget_with_margin(&params, used),
+        "{real}"
+    );
+    assert_eq!(
+        node.ok(&["query", "package", &pkg])["versions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -14,7 +14,7 @@ use crate::producer::AdmitError;
 use crate::producer::Shared;
 use jsonrpsee::server::RpcModule;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
-use molt_runtime::{ProducedBlock, ViewError};
+use molt_runtime::{ProducedBlock, SimulationOutcome, ViewError};
 use molt_types::{Address, Digest, SignedTransaction};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -224,6 +224,31 @@ fn submit(s: &Shared, p: &[Value]) -> RpcResult {
     Ok(json!(id))
 }
 
+/// Runs a signed transaction as the next block would, on the latest state,
+/// keeping nothing (`Runtime::simulate`). A transaction a block would not
+/// include is refused like `molt_submitTransaction` refuses it.
+fn simulate(s: &Shared, p: &[Value]) -> RpcResult {
+    let bytes = hex_bytes(p, 0, "transaction")?;
+    let tx = SignedTransaction::decode(&bytes).map_err(|e| err(codes::REJECTED, e.to_string()))?;
+    let sim = s.runtime.simulate(&tx).map_err(internal)?;
+    let b = &sim.block;
+    let block = json!({
+        "height": b.height,
+        "timestamp_ms": b.timestamp_ms,
+        "proposer": b.proposer,
+        "parent_height": b.parent_height,
+        "parent_state_root": b.parent_state_root,
+    });
+    match sim.outcome {
+        SimulationOutcome::Rejected(why) => Err(err(codes::REJECTED, why.to_string())),
+        SimulationOutcome::Included(receipt) => Ok(json!({
+            "transaction_id": tx.id(),
+            "block": block,
+            "receipt": json::receipt(&receipt),
+        })),
+    }
+}
+
 fn get_package(s: &Shared, p: &[Value]) -> RpcResult {
     let id = address(p, 0)?;
     let Some((record, versions)) = s.runtime.package_history(&id).map_err(internal)? else {
@@ -340,6 +365,7 @@ const METHODS: &[&str] = &[
     "molt_getStorage",
     "molt_view",
     "molt_submitTransaction",
+    "molt_simulateTransaction",
     "rpc.discover",
     "molt_subscribeBlocks",
     "molt_subscribeEvents",
@@ -351,7 +377,7 @@ pub fn module(
 ) -> Result<RpcModule<Arc<Shared>>, jsonrpsee::core::RegisterMethodError> {
     let mut m = RpcModule::new(shared);
     type Handler = fn(&Shared, &[Value]) -> RpcResult;
-    let table: [(&'static str, Handler); 9] = [
+    let table: [(&'static str, Handler); 10] = [
         ("molt_chainInfo", |s, _| chain_info(s)),
         ("molt_getBlock", get_block),
         ("molt_getTransaction", get_transaction),
@@ -361,6 +387,7 @@ pub fn module(
         ("molt_getStorage", get_storage),
         ("molt_view", view),
         ("molt_submitTransaction", submit),
+        ("molt_simulateTransaction", simulate),
     ];
     for (name, handler) in table {
         m.register_blocking_method(name, move |params, ctx, _| {

@@ -4,7 +4,9 @@
 //! The runtime knows nothing of networking: a node (dev block producer now,
 //! BFT consensus later) hands it candidate transactions, a proposer and a
 //! timestamp, and gets back a committed block and its receipts
-//! ([`Runtime::produce_block`]). Everything else is reads.
+//! ([`Runtime::produce_block`]). Everything else is reads, and
+//! [`Runtime::simulate`], which runs a transaction as the next block would
+//! and writes nothing.
 //!
 //! Execution rules are in [`execute`]; the state layout in [`state`].
 
@@ -17,6 +19,7 @@ mod machine;
 mod overlay;
 mod params;
 mod runtime;
+mod simulate;
 pub mod state;
 mod upgrade;
 
@@ -32,4 +35,8 @@ pub use machine::{
 pub use molt_types::UpgradePolicy;
 pub use params::{ChainParams, ParamsError, VmLimits};
 pub use runtime::{ProducedBlock, ProvenValue, ReceiptRecord, Runtime, ViewError};
+pub use simulate::{
+    GAS_MARGIN_PERCENT, SimulatedBlock, Simulation, SimulationOutcome, budget_with_margin,
+    simulation_budget,
+};
 pub use state::{Account, PackageRecord, PackageVersion, UpgradeCap};

@@ -8,10 +8,10 @@
 
 use borsh::{BorshDeserialize, BorshSerialize};
 use molt_vm::{GasSchedule, VmConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Costs and limits every block and transaction is checked against.
-#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct ChainParams {
     /// Gas every transaction pays before its payload runs.
     pub base_gas: u64,
@@ -38,7 +38,7 @@ pub struct ChainParams {
 
 /// The consensus part of [`VmConfig`]: every limit that decides whether a
 /// module or a call is valid, and the gas schedule.
-#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize, Serialize, Deserialize)]
 pub struct VmLimits {
     pub max_module_size: u64,
     pub max_interface_size: u64,

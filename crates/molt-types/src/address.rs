@@ -8,9 +8,24 @@ use core::str::FromStr;
 
 /// A 32-byte account or package address.
 ///
-/// Human form: `0x` followed by 64 lowercase hex digits. Parsing also accepts
-/// the short form of small addresses (`0x1` for the first reserved framework
-/// address), left-padded with zeros, as Sui and Aptos do.
+/// # Text form
+///
+/// An address is printed as `0x` followed by exactly 64 lowercase hex digits.
+/// Parsing accepts two forms, and nothing in between:
+///
+/// - the full form: `0x` and exactly 64 hex digits (either case);
+/// - the short form of a *reserved system address*: `0x` and 1 to
+///   [`Address::SHORT_FORM_DIGITS`] (4) hex digits, the address's value with
+///   its leading zeros left out (`0x0` is the system address, `0x1` the
+///   first framework address, `0x7e57` ...). Reserved addresses are those
+///   whose value is below [`Address::RESERVED_LIMIT`] (2^16): the first 30
+///   bytes are zero. No key hashes to one in practice, so the short form can
+///   only ever mean a system or framework address.
+///
+/// Any other length (5 to 63 digits, or more than 64) is refused with
+/// [`AddressParseError::Length`]: a full address with a digit missing or
+/// added is a typo, and padding it with zeros would name somebody else's
+/// address.
 #[derive(
     Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, BorshSerialize, BorshDeserialize,
 )]
@@ -19,11 +34,23 @@ pub struct Address(pub [u8; 32]);
 impl Address {
     pub const ZERO: Address = Address([0; 32]);
 
+    /// Reserved system addresses are those whose value is below this (2^16),
+    /// `0x0` to `0xffff`; only they may be written in the short form.
+    pub const RESERVED_LIMIT: u64 = 1 << 16;
+
+    /// The most hex digits of the short form (`0xffff`).
+    pub const SHORT_FORM_DIGITS: usize = 4;
+
+    /// The number of hex digits of the full form.
+    pub const FULL_FORM_DIGITS: usize = 64;
+
     pub const fn new(bytes: [u8; 32]) -> Self {
         Address(bytes)
     }
 
-    /// A small reserved address, `0x1`..`0xff..`, as used by framework packages.
+    /// The address whose value is `n` (big-endian in the last 8 bytes). It is
+    /// a reserved system address, writable as `0x` and `n` in hex, when `n`
+    /// is below [`Address::RESERVED_LIMIT`].
     pub const fn reserved(n: u64) -> Self {
         let be = n.to_be_bytes();
         let mut out = [0u8; 32];
@@ -48,6 +75,12 @@ impl Address {
 
     pub const fn as_bytes(&self) -> &[u8; 32] {
         &self.0
+    }
+
+    /// Whether this is a reserved system address (value below 2^16), the
+    /// only kind that the short text form can name.
+    pub fn is_reserved(&self) -> bool {
+        self.0[..30].iter().all(|b| *b == 0)
     }
 
     /// Lowercase hex with a `0x` prefix, always 64 digits.
@@ -80,10 +113,23 @@ impl fmt::Debug for Address {
 pub enum AddressParseError {
     #[error("an address starts with 0x")]
     MissingPrefix,
-    #[error("an address has 1 to 64 hex digits after 0x; got {0}")]
+    #[error(
+        "an address is 0x followed by exactly 64 hex digits, or by 1 to 4 hex digits for a \
+         reserved system address (0x0 to 0xffff); got {0} digits{hint}",
+        hint = length_hint(*.0)
+    )]
     Length(usize),
     #[error("an address must be hexadecimal (0-9, a-f) after 0x")]
     NotHex,
+}
+
+fn length_hint(digits: usize) -> &'static str {
+    match digits {
+        0 => "",
+        63 | 65 => ": a digit is missing or extra, check the address for a typo",
+        _ if digits > Address::FULL_FORM_DIGITS => ": too long",
+        _ => ": short addresses are only for reserved system addresses",
+    }
 }
 
 impl FromStr for Address {
@@ -93,14 +139,15 @@ impl FromStr for Address {
         let digits = s
             .strip_prefix("0x")
             .ok_or(AddressParseError::MissingPrefix)?;
-        if digits.is_empty() || digits.len() > 64 {
-            return Err(AddressParseError::Length(digits.len()));
-        }
+        let n = digits.len();
         if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(AddressParseError::NotHex);
         }
+        if n != Address::FULL_FORM_DIGITS && !(1..=Address::SHORT_FORM_DIGITS).contains(&n) {
+            return Err(AddressParseError::Length(n));
+        }
         let mut padded = [b'0'; 64];
-        padded[64 - digits.len()..].copy_from_slice(digits.as_bytes());
+        padded[64 - n..].copy_from_slice(digits.as_bytes());
         let mut out = [0u8; 32];
         hex::decode_to_slice(padded, &mut out).map_err(|_| AddressParseError::NotHex)?;
         Ok(Address(out))
@@ -138,6 +185,26 @@ mod tests {
         let a: Address = "0x1".parse().unwrap();
         assert_eq!(a, Address::reserved(1));
         assert_eq!(a.to_hex(), format!("0x{}1", "0".repeat(63)));
+        assert!(a.is_reserved());
+        assert_eq!("0x0".parse::<Address>().unwrap(), Address::ZERO);
+        assert_eq!(
+            "0xFFFF".parse::<Address>().unwrap(),
+            Address::reserved(Address::RESERVED_LIMIT - 1)
+        );
+    }
+
+    #[test]
+    fn only_reserved_addresses_have_a_short_form() {
+        // 5 to 63 digits would be zero-padded into a non-reserved address.
+        for n in [5, 17, 40, 63] {
+            let s = format!("0x{}", "1".repeat(n));
+            assert_eq!(s.parse::<Address>(), Err(AddressParseError::Length(n)));
+        }
+        assert!(!Address::reserved(Address::RESERVED_LIMIT).is_reserved());
+        let typo = format!("0x{}", "ab".repeat(32));
+        let message = typo[..65].parse::<Address>().unwrap_err().to_string();
+        assert!(message.contains("got 63 digits"), "{message}");
+        assert!(message.contains("typo"), "{message}");
     }
 
     #[test]
@@ -148,13 +215,20 @@ mod tests {
         );
         assert_eq!("0x".parse::<Address>(), Err(AddressParseError::Length(0)));
         assert_eq!("0xg1".parse::<Address>(), Err(AddressParseError::NotHex));
+        assert_eq!("0x1é".parse::<Address>(), Err(AddressParseError::NotHex));
         let long = format!("0x{}", "1".repeat(65));
         assert_eq!(long.parse::<Address>(), Err(AddressParseError::Length(65)));
+        let longer = format!("0x{}", "1".repeat(1000));
+        assert_eq!(
+            longer.parse::<Address>(),
+            Err(AddressParseError::Length(1000))
+        );
     }
 
     #[test]
     fn display_parses_back() {
         let a = Address::from_ed25519_public_key(&[7; 32]);
         assert_eq!(a.to_string().parse::<Address>().unwrap(), a);
+        assert!(!a.is_reserved());
     }
 }

@@ -132,7 +132,14 @@ pub(crate) const MIN_VALUE_STACK_BYTES: usize = 1_000;
 /// is about one executed Wasm instruction). See docs/gas-schedule.md for
 /// the reasoning behind each price.
 #[derive(
-    Debug, Clone, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize, serde::Serialize,
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    borsh::BorshSerialize,
+    borsh::BorshDeserialize,
+    serde::Serialize,
+    serde::Deserialize,
 )]
 pub struct GasSchedule {
     /// Charged on entry to every host function.

@@ -9,6 +9,7 @@ mod machine;
 mod program_upgrades;
 mod programs;
 mod rejections;
+mod simulate;
 mod transfers;
 mod upgrades;
 

@@ -1,0 +1,71 @@
+//! Modules for `publish` and `upgrade`: read from a `.wasm` file or built
+//! from a program crate, then validated locally exactly as the node
+//! validates them, before anything is signed.
+//!
+//! Validation is `molt_vm::Vm::prepare` under the chain's own VM limits
+//! (`ChainParams::vm`, read from the node: they are chain state and can
+//! change by governance), the code every node runs: size limits,
+//! determinism (no floats, SIMD, threads), imports against the host ABI,
+//! the exported memory, the `molt:interface` section and the exports it
+//! declares. A module that fails here is one the node would refuse; the
+//! error is the VM's own typed error, so nobody pays gas to learn it. What
+//! needs chain state beyond the limits (that declared dependencies exist,
+//! the compatibility of an upgrade, the constructor) is checked by the
+//! node's simulation instead. `molt build`, which needs no node, validates
+//! under the limits a new chain starts with (`VmLimits::default()`).
+
+use crate::chain::Ctx;
+use anyhow::{Context, Result};
+use molt_build::{build_program, detect_route};
+use molt_interface::Interface;
+use molt_runtime::VmLimits;
+use std::path::Path;
+
+/// A module that passed the node's validation.
+#[derive(Debug)]
+pub struct ValidModule {
+    pub bytes: Vec<u8>,
+    pub interface: Interface,
+}
+
+/// Reads a module from a `.wasm` file or builds a program crate directory.
+pub fn load(ctx: &Ctx<'_>, path: &Path) -> Result<Vec<u8>> {
+    if path.is_dir() {
+        if !path.join("Cargo.toml").is_file() {
+            anyhow::bail!(
+                "{} is a directory but not a program crate (it has no Cargo.toml); \
+                 pass a crate directory or a .wasm file",
+                path.display()
+            );
+        }
+        let route = detect_route()?;
+        ctx.out
+            .progress(&format!("building {} ({route})...", path.display()));
+        Ok(build_program(path, &route)?.bytes)
+    } else {
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}
+
+/// Validates `bytes` as a node with VM limits `limits` does; `origin`
+/// names them in the error.
+pub fn validate(bytes: Vec<u8>, origin: &Path, limits: &VmLimits) -> Result<ValidModule> {
+    // The module cache capacity is node-local and decides nothing.
+    let vm = molt_vm::Vm::new(limits.vm_config(1))
+        .context("the chain's VM limits do not form a valid VM configuration")?;
+    let prepared = vm.prepare(&bytes).with_context(|| {
+        format!(
+            "{} would be rejected by the node; nothing was submitted",
+            origin.display()
+        )
+    })?;
+    let interface = prepared.interface().clone();
+    Ok(ValidModule { bytes, interface })
+}
+
+/// [`load`], then [`validate`] under the VM limits of the chain `ctx` talks to.
+pub fn load_valid(ctx: &Ctx<'_>, path: &Path) -> Result<ValidModule> {
+    let bytes = load(ctx, path)?;
+    let params = ctx.chain_params()?;
+    validate(bytes, path, &params.vm)
+}
