@@ -311,7 +311,12 @@ fn propose_and_verify() -> (f64, f64, f64) {
         assert_eq!(proposal.block.transactions.len(), BLOCK);
         let start = Instant::now();
         let verdict = verifier
-            .verify(VerifyContext { now_ms: u64::MAX / 2 }, &proposal.block)
+            .verify(
+                VerifyContext {
+                    now_ms: u64::MAX / 2,
+                },
+                &proposal.block,
+            )
             .unwrap();
         v.push(start.elapsed().as_secs_f64() * 1e3);
         assert_eq!(verdict, Verdict::Valid);
