@@ -2,9 +2,14 @@
 
 use crate::output::Output;
 use anyhow::{Result, anyhow, bail};
-use molt_node::{Node, NodeConfig};
+use molt_node::{Node, NodeConfig, RpcConfig};
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+fn default_ms(pick: fn(&RpcConfig) -> Duration) -> u64 {
+    pick(&RpcConfig::default()).as_millis() as u64
+}
 
 #[derive(Debug, clap::Args)]
 pub struct NodeArgs {
@@ -20,6 +25,30 @@ pub struct NodeArgs {
     /// Milliseconds between blocks.
     #[arg(long, default_value_t = 500)]
     pub block_time: u64,
+    /// Most RPC connections (HTTP and WebSocket) open at once; beyond it a
+    /// new connection is answered 503 and closed.
+    #[arg(long, value_name = "N", default_value_t = RpcConfig::default().max_connections)]
+    pub rpc_max_connections: NonZeroU32,
+    /// Most subscriptions one WebSocket connection may hold.
+    #[arg(long, value_name = "N", default_value_t = RpcConfig::default().max_subscriptions_per_connection)]
+    pub rpc_max_subscriptions: NonZeroU32,
+    /// Milliseconds a client has to send a request's headers (also how long
+    /// an idle kept-alive connection stays open).
+    #[arg(long, value_name = "MS", default_value_t = default_ms(|c| c.header_read_timeout))]
+    pub rpc_header_timeout: u64,
+    /// Milliseconds a client has to send a request's body after its headers.
+    #[arg(long, value_name = "MS", default_value_t = default_ms(|c| c.body_read_timeout))]
+    pub rpc_body_timeout: u64,
+    /// Milliseconds the node's response may stay unread before the
+    /// connection is dropped.
+    #[arg(long, value_name = "MS", default_value_t = default_ms(|c| c.send_timeout))]
+    pub rpc_send_timeout: u64,
+    /// Milliseconds between WebSocket pings.
+    #[arg(long, value_name = "MS", default_value_t = default_ms(|c| c.ws_ping_interval))]
+    pub rpc_ws_ping_interval: u64,
+    /// Milliseconds without a pong after which a WebSocket connection is closed.
+    #[arg(long, value_name = "MS", default_value_t = default_ms(|c| c.ws_inactive_limit))]
+    pub rpc_ws_inactive_limit: u64,
 }
 
 pub fn run(args: NodeArgs, home: &Path, out: &Output) -> Result<()> {
@@ -30,11 +59,26 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output) -> Result<()> {
         bail!("--block-time must be at least 1 millisecond");
     }
     let data_dir = args.data_dir.unwrap_or_else(|| home.join("dev"));
-    let config = NodeConfig::dev(
+    let mut config = NodeConfig::dev(
         data_dir.clone(),
         args.rpc_port,
         Duration::from_millis(args.block_time),
     );
+    config.rpc = RpcConfig {
+        max_connections: args.rpc_max_connections,
+        max_subscriptions_per_connection: args.rpc_max_subscriptions,
+        header_read_timeout: Duration::from_millis(args.rpc_header_timeout),
+        body_read_timeout: Duration::from_millis(args.rpc_body_timeout),
+        send_timeout: Duration::from_millis(args.rpc_send_timeout),
+        ws_ping_interval: Duration::from_millis(args.rpc_ws_ping_interval),
+        ws_inactive_limit: Duration::from_millis(args.rpc_ws_inactive_limit),
+        ..RpcConfig::default()
+    };
+    // Checked here too so a bad flag is reported before the chain is opened.
+    config
+        .rpc
+        .check()
+        .map_err(|e| anyhow!("{e} (see `molt node --help` for the --rpc-* options)"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -6,7 +6,10 @@
 //! 2. the same native-transfer workload submitted over JSON-RPC to a running
 //!    dev node, with p50 and p99 latency from submission to inclusion;
 //! 3. the number of blocks from submitting a program upgrade to the first
-//!    call served by the new version on a running dev node.
+//!    call served by the new version on a running dev node;
+//! 4. the state machine's cost per block of 1,000 native transfers: the
+//!    proposer's `propose` and an independent verifier's `verify` of the same
+//!    block (each on its own store), and `finalize`.
 //!
 //! Run: `cargo bench -p molt-node --bench throughput` (release).
 #![allow(clippy::float_arithmetic)] // figures for people, not state logic
@@ -278,7 +281,60 @@ fn upgrade_to_first_call() -> (u64, u64) {
     )
 }
 
+/// Milliseconds per block of BLOCK transfers: (propose, verify, finalize).
+fn propose_and_verify() -> (f64, f64, f64) {
+    use molt_runtime::{ProposeContext, StateMachine, Verdict, VerifyContext};
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let leader = Runtime::open(d1.path(), &genesis(BLOCK), StoreConfig::default()).unwrap();
+    let verifier = Runtime::open(d2.path(), &genesis(BLOCK), StoreConfig::default()).unwrap();
+    let proposer = dev_validator_key().address();
+    let (mut p, mut v, mut f) = (Vec::new(), Vec::new(), Vec::new());
+    for b in 0..BLOCKS {
+        let txs: Vec<SignedTransaction> = (0..BLOCK)
+            .map(|i| {
+                let payload = TransactionPayload::Transfer {
+                    to: Address::reserved(0x1000 + i as u64),
+                    amount: 1,
+                };
+                signed(&key(i), b as u64, payload)
+            })
+            .collect();
+        let parent = leader.latest_block().unwrap().header.id();
+        let ctx = ProposeContext {
+            parent,
+            proposer,
+            timestamp_ms: 1_000 * (b as u64 + 10),
+        };
+        let start = Instant::now();
+        let proposal = leader.propose(ctx, &txs).unwrap();
+        p.push(start.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(proposal.block.transactions.len(), BLOCK);
+        let start = Instant::now();
+        let verdict = verifier
+            .verify(
+                VerifyContext {
+                    now_ms: u64::MAX / 2,
+                },
+                &proposal.block,
+            )
+            .unwrap();
+        v.push(start.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(verdict, Verdict::Valid);
+        let id = proposal.block.header.id();
+        let start = Instant::now();
+        leader.finalize(&id).unwrap();
+        f.push(start.elapsed().as_secs_f64() * 1e3);
+        verifier.finalize(&id).unwrap();
+    }
+    (median(p), median(v), median(f))
+}
+
 fn main() {
+    let (propose_ms, verify_ms, finalize_ms) = propose_and_verify();
+    println!(
+        "state machine, {BLOCK} transfers per block: propose {propose_ms:.1} ms, verify (independent store) {verify_ms:.1} ms ({:.2}x propose), finalize {finalize_ms:.1} ms",
+        verify_ms / propose_ms
+    );
     println!(
         "molt dev chain throughput ({BLOCK} transfers per block, {BLOCKS} blocks, median block)"
     );

@@ -20,8 +20,10 @@ pub fn block(b: &Block, full: bool) -> Value {
     json!({
         "id": h.id(),
         "height": h.height,
+        "epoch": h.epoch,
         "parent": h.parent,
         "state_root": h.state_root,
+        "receipts_root": h.receipts_root,
         "transactions_root": h.transactions_root,
         "proposer": h.proposer,
         "timestamp_ms": h.timestamp_ms,
@@ -83,16 +85,16 @@ fn failure_kind(f: &FailureReason) -> &'static str {
         FailureReason::InsufficientBalance { .. } => "insufficient_balance",
         FailureReason::Aborted { .. } => "aborted",
         FailureReason::Trap(_) => "trap",
-        FailureReason::InvalidModule { .. } => "invalid_module",
+        FailureReason::InvalidModule(_) => "invalid_module",
         FailureReason::UnknownPackage { .. } => "unknown_package",
         FailureReason::UnknownFunction { .. } => "unknown_function",
         FailureReason::NotCallable { .. } => "not_callable",
         FailureReason::InvalidArguments { .. } => "invalid_arguments",
-        FailureReason::LimitExceeded { .. } => "limit_exceeded",
-        FailureReason::UpgradeRejected { .. } => "upgrade_rejected",
+        FailureReason::LimitExceeded(_) => "limit_exceeded",
+        FailureReason::UpgradeRejected(_) => "upgrade_rejected",
         FailureReason::IncompatibleUpgrade { .. } => "incompatible_upgrade",
         FailureReason::ConstructorRejected { .. } => "constructor_rejected",
-        FailureReason::CapDenied { .. } => "cap_denied",
+        FailureReason::CapDenied(_) => "cap_denied",
     }
 }
 
@@ -106,9 +108,26 @@ pub fn receipt(r: &Receipt) -> Value {
                 | FailureReason::ConstructorRejected { code, .. } => {
                     v["code"] = json!(code);
                 }
-                FailureReason::IncompatibleUpgrade { codes, report, .. } => {
-                    v["violations"] = json!(codes);
-                    v["report"] = json!(report);
+                FailureReason::IncompatibleUpgrade { violations, .. } => {
+                    // Rendered here, at read time: the receipt holds codes
+                    // and declaration names only.
+                    let report: Vec<String> = violations
+                        .iter()
+                        .map(|v| {
+                            let title = molt_interface::ViolationCode::from_code(&v.code)
+                                .map(|c| c.title())
+                                .unwrap_or("unknown violation");
+                            format!("{} {title}: {}", v.code, v.declaration)
+                        })
+                        .collect();
+                    v["violations"] = json!(violations.iter().map(|v| &v.code).collect::<Vec<_>>());
+                    v["declarations"] = json!(
+                        violations
+                            .iter()
+                            .map(|v| &v.declaration)
+                            .collect::<Vec<_>>()
+                    );
+                    v["report"] = json!(report.join("\n"));
                 }
                 _ => {}
             }

@@ -3,19 +3,31 @@
 //! In dev mode one validator produces a block every `block_time` on the same
 //! runtime path a BFT network will drive (propose, execute, commit). State,
 //! blocks and receipts live in one embedded store; on restart the node
-//! resumes from the last committed block.
+//! resumes from the last committed block. Transactions accepted into the
+//! mempool are journaled in the data directory and re-admitted after a
+//! crash (module `journal`).
 //!
-//! JSON-RPC 2.0 is served over HTTP and WebSocket on one loopback port
+//! JSON-RPC 2.0 is served over HTTP/1.1 and WebSocket on one loopback port
 //! (default [`DEFAULT_RPC_PORT`]); `rpc.discover` returns the OpenRPC
-//! document (`openrpc.json`) that describes every method.
+//! document (`openrpc.json`) that describes every method. The transport
+//! (module `server`) bounds connections, subscriptions and the time a
+//! client may hold a connection without using it ([`RpcConfig`]);
+//! `molt_nodeStatus` reports the live counts.
 
+mod journal;
 mod json;
 mod mempool;
 mod producer;
 mod rpc;
+mod server;
+mod status;
+mod subscriptions;
+mod ws_only;
 
+pub use journal::{JOURNAL_FILE, JournalError, MempoolJournal, Recovered};
 pub use mempool::{Mempool, MempoolConfig, MempoolError};
-pub use producer::{Node, NodeConfig, NodeHandle};
+pub use producer::{AdmitError, Node, NodeConfig, NodeError, NodeHandle};
+pub use server::{RpcConfig, RpcConfigError, ServeError};
 
 /// The JSON-RPC port of `molt node --dev` unless `--rpc-port` says otherwise.
 pub const DEFAULT_RPC_PORT: u16 = 8645;

@@ -67,6 +67,16 @@ impl Mempool {
         self.ids.contains_key(id)
     }
 
+    /// The encoded bytes of every pending transaction together.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Every pending transaction, in arrival order.
+    pub fn transactions(&self) -> impl Iterator<Item = &SignedTransaction> {
+        self.by_arrival.values().map(|(tx, _)| tx)
+    }
+
     pub fn insert(
         &mut self,
         tx: SignedTransaction,

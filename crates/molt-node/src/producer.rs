@@ -1,13 +1,23 @@
 //! Running a node: the block producer loop and the RPC server.
+//!
+//! Start-up opens the chain state, recovers the mempool from its journal
+//! (see the `journal` module), then starts the RPC server and the producer.
+//! Every `block_time` the producer takes the mempool's candidates, executes
+//! and commits them as the next block, removes what was included or can
+//! never be, compacts and flushes the journal, and announces the block to
+//! subscribers.
 
-use crate::mempool::{Mempool, MempoolConfig};
+use crate::journal::{JournalError, MempoolJournal, readmit};
+use crate::mempool::{Mempool, MempoolConfig, MempoolError};
 use crate::rpc;
-use molt_runtime::{Genesis, Rejection, Runtime, RuntimeError, dev_validator_key};
+use crate::server::{self, RpcConfig, RpcServer};
+use crate::status::RpcLoad;
+use molt_runtime::{Genesis, Rejection, Runtime, RuntimeError};
 use molt_store::StoreConfig;
-use molt_types::Address;
+use molt_types::{Address, SignedTransaction, TransactionId};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
@@ -22,6 +32,8 @@ pub struct NodeConfig {
     /// Most transactions in one block.
     pub max_block_transactions: usize,
     pub store: StoreConfig,
+    /// Limits and timeouts of the RPC server.
+    pub rpc: RpcConfig,
 }
 
 impl NodeConfig {
@@ -35,8 +47,33 @@ impl NodeConfig {
             mempool: MempoolConfig::default(),
             max_block_transactions: 5_000,
             store: StoreConfig::default(),
+            rpc: RpcConfig::default(),
         }
     }
+}
+
+/// Why the node failed to start, or stopped producing.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Rpc(#[from] server::ServeError),
+    #[error("the block time must be at least 1 ms")]
+    BlockTime,
+    #[error("a node task failed unexpectedly: {0}")]
+    Task(String),
+}
+
+/// Why a submitted transaction was not accepted into the mempool.
+#[derive(Debug, thiserror::Error)]
+pub enum AdmitError {
+    #[error(transparent)]
+    Mempool(#[from] MempoolError),
+    #[error("the node could not record the transaction, so it was not accepted: {0}")]
+    Journal(#[from] JournalError),
 }
 
 /// What the RPC handlers and the producer share.
@@ -44,17 +81,66 @@ impl NodeConfig {
 pub struct Shared {
     pub runtime: Runtime,
     pub mempool: Mutex<Mempool>,
+    /// The mempool's journal; lock after `mempool`, never before.
+    pub journal: Mutex<MempoolJournal>,
     /// Every committed block, as JSON with its receipts, for subscribers.
     pub blocks: broadcast::Sender<Arc<rpc::BlockNotice>>,
+    /// Open RPC connections and live subscriptions.
+    pub load: RpcLoad,
+    /// The RPC server's configuration, for `molt_nodeStatus`.
+    pub rpc: RpcConfig,
+    /// Becomes true when the node stops: the producer and subscriptions end.
+    pub stopping: watch::Sender<bool>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    /// Shared state over an opened runtime and journal with an empty mempool.
+    pub fn new(
+        runtime: Runtime,
+        mempool: Mempool,
+        journal: MempoolJournal,
+        rpc: RpcConfig,
+    ) -> Self {
+        Shared {
+            runtime,
+            mempool: Mutex::new(mempool),
+            journal: Mutex::new(journal),
+            blocks: broadcast::channel(256).0,
+            load: RpcLoad::default(),
+            rpc,
+            stopping: watch::channel(false).0,
+        }
+    }
+
+    /// Admits a transaction that passed the runtime's check: into the
+    /// mempool, then into the journal; if journaling fails it is taken out
+    /// of the mempool again, so an accepted transaction is always journaled.
+    pub fn admit(
+        &self,
+        tx: SignedTransaction,
+        encoded: &[u8],
+    ) -> Result<TransactionId, AdmitError> {
+        let mut pool = lock(&self.mempool);
+        let id = pool.insert(tx, encoded.len())?;
+        if let Err(e) = lock(&self.journal).append(encoded) {
+            pool.remove(&id);
+            tracing::error!("mempool journal: {e}");
+            return Err(e.into());
+        }
+        Ok(id)
+    }
 }
 
 /// A started node.
 #[derive(Debug)]
 pub struct NodeHandle {
     pub rpc_addr: SocketAddr,
-    shutdown: watch::Sender<bool>,
-    producer: tokio::task::JoinHandle<Result<(), RuntimeError>>,
-    server: jsonrpsee::server::ServerHandle,
+    producer: tokio::task::JoinHandle<Result<(), NodeError>>,
+    server: RpcServer,
     pub shared: Arc<Shared>,
 }
 
@@ -63,35 +149,66 @@ pub struct NodeHandle {
 pub struct Node;
 
 impl Node {
-    /// Opens the chain state (writing genesis on first start), then starts the
-    /// RPC server and the block producer.
-    pub async fn start(
-        config: NodeConfig,
-    ) -> Result<NodeHandle, Box<dyn std::error::Error + Send + Sync>> {
+    /// Opens the chain state (writing genesis on first start), re-admits the
+    /// journaled mempool, then starts the RPC server and the block producer.
+    pub async fn start(config: NodeConfig) -> Result<NodeHandle, NodeError> {
+        if config.block_time.is_zero() {
+            return Err(NodeError::BlockTime);
+        }
+        config.rpc.check().map_err(server::ServeError::from)?;
         let data_dir = config.data_dir.clone();
         let genesis = config.genesis.clone();
         let store_config = config.store.clone();
-        let runtime =
-            tokio::task::spawn_blocking(move || Runtime::open(&data_dir, &genesis, store_config))
-                .await??;
-        let (blocks, _) = broadcast::channel(256);
-        let shared = Arc::new(Shared {
-            runtime,
-            mempool: Mutex::new(Mempool::new(config.mempool.clone())),
-            blocks,
-        });
-        let (server, rpc_addr) = rpc::serve(config.rpc_addr, Arc::clone(&shared)).await?;
-        let (shutdown, rx) = watch::channel(false);
-        let proposer = config
-            .genesis
-            .validators
-            .first()
-            .map(|v| v.address)
-            .unwrap_or(dev_validator_key().address());
+        let mempool_config = config.mempool.clone();
+        let rpc_config = config.rpc.clone();
+        let shared = tokio::task::spawn_blocking(move || -> Result<Shared, NodeError> {
+            let runtime = Runtime::open(&data_dir, &genesis, store_config)?;
+            let (mut journal, contents) = MempoolJournal::open(&data_dir)?;
+            let mut pool = Mempool::new(mempool_config);
+            let recovered = readmit(&runtime, &mut pool, contents)?;
+            journal.rewrite(
+                pool.transactions()
+                    .map(|t| t.encode())
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(Vec::as_slice),
+            )?;
+            journal.set_recovered(recovered);
+            if recovered != Default::default() {
+                tracing::info!(
+                    readmitted = recovered.readmitted,
+                    already_included = recovered.already_included,
+                    dropped_invalid = recovered.dropped_invalid,
+                    torn_bytes = recovered.torn_bytes,
+                    "mempool recovered from its journal"
+                );
+            }
+            Ok(Shared::new(runtime, pool, journal, rpc_config))
+        })
+        .await
+        .map_err(|e| NodeError::Task(e.to_string()))??;
+        let shared = Arc::new(shared);
+        let methods =
+            rpc::module(Arc::clone(&shared)).map_err(|e| NodeError::Task(e.to_string()))?;
+        let server = server::serve(
+            config.rpc_addr,
+            config.rpc.clone(),
+            methods,
+            shared.load.connections.clone(),
+            crate::subscriptions::METHODS,
+        )
+        .await?;
+        // The one validator of this single-producer node; never a dev key
+        // by default.
+        let Some(proposer) = config.genesis.validators.first().map(|v| v.address) else {
+            return Err(NodeError::Task(
+                "the genesis names no validator, so this node cannot produce blocks".into(),
+            ));
+        };
+        let rx = shared.stopping.subscribe();
         let producer = tokio::spawn(produce(Arc::clone(&shared), config, proposer, rx));
         Ok(NodeHandle {
-            rpc_addr,
-            shutdown,
+            rpc_addr: server.local_addr,
             producer,
             server,
             shared,
@@ -100,18 +217,25 @@ impl Node {
 }
 
 impl NodeHandle {
-    /// Stops producing after the block in progress, then stops the RPC server.
-    pub async fn stop(self) -> Result<(), RuntimeError> {
-        let _ = self.shutdown.send(true);
-        let result = self.producer.await.unwrap_or(Ok(()));
-        let _ = self.server.stop();
-        self.server.stopped().await;
-        result
+    /// Stops producing after the block in progress, ends subscriptions, then
+    /// stops the RPC server (waiting a few seconds for open connections).
+    pub async fn stop(self) -> Result<(), NodeError> {
+        self.shared.stopping.send_replace(true);
+        let result = self
+            .producer
+            .await
+            .unwrap_or_else(|e| Err(NodeError::Task(e.to_string())));
+        self.server.stop(Duration::from_secs(5)).await;
+        result?;
+        lock(&self.shared.journal).sync()?;
+        Ok(())
     }
 
     /// Waits until the producer stops by itself (a fatal error).
-    pub async fn producer_finished(&mut self) -> Result<(), RuntimeError> {
-        (&mut self.producer).await.unwrap_or(Ok(()))
+    pub async fn producer_finished(&mut self) -> Result<(), NodeError> {
+        (&mut self.producer)
+            .await
+            .unwrap_or_else(|e| Err(NodeError::Task(e.to_string())))
     }
 }
 
@@ -129,7 +253,7 @@ async fn produce(
     config: NodeConfig,
     proposer: Address,
     mut shutdown: watch::Receiver<bool>,
-) -> Result<(), RuntimeError> {
+) -> Result<(), NodeError> {
     let mut interval = tokio::time::interval(config.block_time);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -140,31 +264,45 @@ async fn produce(
         if *shutdown.borrow() {
             return Ok(());
         }
-        let candidates = shared
-            .mempool
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .candidates(config.max_block_transactions);
+        let candidates = lock(&shared.mempool).candidates(config.max_block_transactions);
         let s = Arc::clone(&shared);
         let produced = tokio::task::spawn_blocking(move || {
             s.runtime.produce_block(&candidates, proposer, now_ms())
         })
         .await
-        .map_err(|e| RuntimeError::InvalidBlock(format!("block production panicked: {e}")))??;
-        {
-            let mut pool = shared.mempool.lock().unwrap_or_else(|p| p.into_inner());
-            for tx in &produced.block.transactions {
-                pool.remove(&tx.id());
-            }
-            for (id, why) in &produced.rejected {
-                // A gap in a sender's sequence may fill later; anything else never will.
-                if !matches!(why, Rejection::SequenceTooNew { .. }) {
-                    pool.remove(id);
-                }
-            }
-        }
+        .map_err(|e| NodeError::Task(format!("block production panicked: {e}")))??;
+        let produced = Arc::new(produced);
+        let s = Arc::clone(&shared);
+        let done = Arc::clone(&produced);
+        tokio::task::spawn_blocking(move || settle(&s, &done))
+            .await
+            .map_err(|e| NodeError::Task(format!("mempool upkeep panicked: {e}")))??;
         let _ = shared
             .blocks
             .send(Arc::new(rpc::BlockNotice::new(&produced)));
     }
+}
+
+/// After a block: removes from the mempool what was included or can never
+/// be, then compacts or flushes the journal. A journal that cannot be
+/// written stops the node: accepted transactions would no longer survive.
+fn settle(shared: &Shared, produced: &molt_runtime::ProducedBlock) -> Result<(), NodeError> {
+    let mut pool = lock(&shared.mempool);
+    for tx in &produced.block.transactions {
+        pool.remove(&tx.id());
+    }
+    for (id, why) in &produced.rejected {
+        // A gap in a sender's sequence may fill later; anything else never will.
+        if !matches!(why, Rejection::SequenceTooNew { .. }) {
+            pool.remove(id);
+        }
+    }
+    let mut journal = lock(&shared.journal);
+    if journal.should_compact(pool.len()) {
+        let live: Vec<Vec<u8>> = pool.transactions().map(|t| t.encode()).collect();
+        journal.rewrite(live.iter().map(Vec::as_slice))?;
+    } else {
+        journal.sync()?;
+    }
+    Ok(())
 }

@@ -1,16 +1,22 @@
-//! JSON-RPC 2.0 methods and subscriptions (HTTP and WebSocket, one port).
+//! JSON-RPC 2.0 methods (HTTP and WebSocket, one port).
 //!
 //! The OpenRPC document served by `rpc.discover` is `openrpc.json` beside
 //! this file; a test checks that it lists exactly the registered methods.
+//! Subscriptions are in `subscriptions`, the transport in `server`.
+//!
+//! Every error a method returns has a code from [`codes`] and a message
+//! that says what was wrong and what to do; `docs/rpc.md` lists them all.
+//! Malformed parameters (wrong types, short or non-hex strings, truncated
+//! transactions) are `INVALID_PARAMS` or `REJECTED` and change nothing.
 
 use crate::json;
+use crate::producer::AdmitError;
 use crate::producer::Shared;
-use jsonrpsee::server::{RpcModule, Server, ServerHandle, SubscriptionMessage};
+use jsonrpsee::server::RpcModule;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
 use molt_runtime::{ProducedBlock, ViewError};
 use molt_types::{Address, Digest, SignedTransaction};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub const OPENRPC: &str = include_str!("openrpc.json");
@@ -63,7 +69,51 @@ fn invalid(message: impl Into<String>) -> ErrorObjectOwned {
 }
 
 fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
-    err(codes::INTERNAL, e.to_string())
+    tracing::error!("RPC internal error: {e}");
+    err(
+        codes::INTERNAL,
+        format!(
+            "the node failed to answer: {e}; this is not caused by the request, see the node's log"
+        ),
+    )
+}
+
+/// A client's string as shown back in an error: at most 80 characters,
+/// control characters escaped.
+fn shown(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars().take(80) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if s.chars().count() > 80 {
+        out.push_str("...");
+    }
+    format!("'{out}'")
+}
+
+fn opt_u64(p: &[Value], i: usize, name: &str) -> Result<Option<u64>, ErrorObjectOwned> {
+    match p.get(i) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+            invalid(format!(
+                "parameter {i} ({name}) must be a non-negative integer"
+            ))
+        }),
+    }
+}
+
+fn opt_bool(p: &[Value], i: usize, name: &str) -> Result<Option<bool>, ErrorObjectOwned> {
+    match p.get(i) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_bool()
+            .map(Some)
+            .ok_or_else(|| invalid(format!("parameter {i} ({name}) must be true or false"))),
+    }
 }
 
 type RpcResult = Result<Value, ErrorObjectOwned>;
@@ -72,7 +122,9 @@ fn param_list(params: &Params<'_>) -> Result<Vec<Value>, ErrorObjectOwned> {
     if params.is_object() {
         return Err(invalid("parameters are positional (a JSON array)"));
     }
-    let v: Option<Vec<Value>> = params.parse().map_err(|e| invalid(e.to_string()))?;
+    let v: Option<Vec<Value>> = params
+        .parse()
+        .map_err(|e| invalid(format!("parameters must be a JSON array: {}", e.message())))?;
     Ok(v.unwrap_or_default())
 }
 
@@ -85,18 +137,22 @@ fn str_param<'a>(p: &'a [Value], i: usize, name: &str) -> Result<&'a str, ErrorO
 fn address(p: &[Value], i: usize) -> Result<Address, ErrorObjectOwned> {
     let s = str_param(p, i, "address")?;
     s.parse()
-        .map_err(|e| invalid(format!("bad address {s:?}: {e}")))
+        .map_err(|e| invalid(format!("bad address {}: {e}", shown(s))))
 }
 
 fn digest(p: &[Value], i: usize) -> Result<Digest, ErrorObjectOwned> {
     let s = str_param(p, i, "id")?;
-    s.parse().map_err(|e| invalid(format!("bad id {s:?}: {e}")))
+    s.parse()
+        .map_err(|e| invalid(format!("bad id {}: {e}", shown(s))))
 }
 
 fn hex_bytes(p: &[Value], i: usize, name: &str) -> Result<Vec<u8>, ErrorObjectOwned> {
     let s = str_param(p, i, name)?;
-    hex::decode(s.strip_prefix("0x").unwrap_or(s))
-        .map_err(|_| invalid(format!("{name} must be 0x hex")))
+    hex::decode(s.strip_prefix("0x").unwrap_or(s)).map_err(|e| {
+        invalid(format!(
+            "parameter {i} ({name}) must be 0x-prefixed hex with an even number of digits: {e}"
+        ))
+    })
 }
 
 fn chain_info(s: &Shared) -> RpcResult {
@@ -109,7 +165,8 @@ fn chain_info(s: &Shared) -> RpcResult {
         "state_root": latest.header.state_root,
         "timestamp_ms": latest.header.timestamp_ms,
         "genesis_id": genesis.map(|g| g.header.id()),
-        "params": s.runtime.params(),
+        "epoch": latest.header.epoch,
+        "params": s.runtime.params().map_err(internal)?,
         "validators": s.runtime.validators().map_err(internal)?,
         "mempool_size": s.mempool.lock().map(|m| m.len()).unwrap_or(0),
     }))
@@ -119,11 +176,11 @@ fn get_block(s: &Shared, p: &[Value]) -> RpcResult {
     let height = match p.first() {
         None | Some(Value::Null) => s.runtime.height(),
         Some(Value::String(x)) if x == "latest" => s.runtime.height(),
-        Some(v) => v
-            .as_u64()
-            .ok_or_else(|| invalid("block is a height or \"latest\""))?,
+        Some(v) => v.as_u64().ok_or_else(|| {
+            invalid("parameter 0 (block) must be a height (a non-negative integer) or \"latest\"")
+        })?,
     };
-    let full = p.get(1).and_then(Value::as_bool).unwrap_or(false);
+    let full = opt_bool(p, 1, "full")?.unwrap_or(false);
     match s.runtime.block(height).map_err(internal)? {
         Some(b) => Ok(json::block(&b, full)),
         None => Err(err(
@@ -151,16 +208,19 @@ fn get_transaction(s: &Shared, p: &[Value]) -> RpcResult {
 
 fn submit(s: &Shared, p: &[Value]) -> RpcResult {
     let bytes = hex_bytes(p, 0, "transaction")?;
-    let tx = SignedTransaction::decode(&bytes).map_err(|e| err(codes::REJECTED, e.to_string()))?;
+    let tx = SignedTransaction::decode(&bytes).map_err(|e| {
+        err(
+            codes::REJECTED,
+            format!("{e}; send the canonical encoding of a signed transaction"),
+        )
+    })?;
     s.runtime
         .check_transaction(&tx, bytes.len())
         .map_err(|e| err(codes::REJECTED, e.to_string()))?;
-    let id = s
-        .mempool
-        .lock()
-        .map_err(internal)?
-        .insert(tx, bytes.len())
-        .map_err(|e| err(codes::REJECTED, e.to_string()))?;
+    let id = s.admit(tx, &bytes).map_err(|e| match e {
+        AdmitError::Mempool(e) => err(codes::REJECTED, e.to_string()),
+        AdmitError::Journal(_) => internal(e),
+    })?;
     Ok(json!(id))
 }
 
@@ -197,11 +257,28 @@ fn get_module(s: &Shared, p: &[Value]) -> RpcResult {
 fn get_storage(s: &Shared, p: &[Value]) -> RpcResult {
     let package = address(p, 0)?;
     let key = hex_bytes(p, 1, "key")?;
-    let version = p.get(2).and_then(Value::as_u64);
+    let version = opt_u64(p, 2, "version")?;
+    let height = s.runtime.height();
+    if let Some(v) = version
+        && v > height
+    {
+        return Err(err(
+            codes::NOT_FOUND,
+            format!("no state at version {v}: the chain is at height {height}"),
+        ));
+    }
     let Some(pv) = s
         .runtime
         .storage_with_proof(&package, &key, version)
-        .map_err(|e| err(codes::NOT_FOUND, e.to_string()))?
+        .map_err(|e| {
+            err(
+                codes::NOT_FOUND,
+                format!(
+                    "the state at version {} cannot be read: {e}",
+                    version.unwrap_or(height)
+                ),
+            )
+        })?
     else {
         return Err(err(
             codes::NOT_FOUND,
@@ -225,7 +302,7 @@ fn view(s: &Shared, p: &[Value]) -> RpcResult {
     } else {
         Vec::new()
     };
-    let gas = p.get(3).and_then(Value::as_u64).unwrap_or(50_000_000);
+    let gas = opt_u64(p, 3, "gas")?.unwrap_or(50_000_000);
     match s.runtime.view(&package, function, &args, gas) {
         Ok((bytes, gas_used)) => {
             let decoded = s
@@ -266,6 +343,7 @@ const METHODS: &[&str] = &[
     "rpc.discover",
     "molt_subscribeBlocks",
     "molt_subscribeEvents",
+    "molt_nodeStatus",
 ];
 
 pub fn module(
@@ -293,77 +371,12 @@ pub fn module(
     m.register_method("rpc.discover", |_, _, _| -> RpcResult {
         serde_json::from_str(OPENRPC).map_err(internal)
     })?;
-    m.register_subscription(
-        "molt_subscribeBlocks",
-        "molt_block",
-        "molt_unsubscribeBlocks",
-        |_, pending, ctx, _| async move {
-            let mut rx = ctx.blocks.subscribe();
-            let sink = pending.accept().await?;
-            while let Ok(notice) = rx.recv().await {
-                let msg =
-                    SubscriptionMessage::from(serde_json::value::to_raw_value(&notice.block)?);
-                if sink.send(msg).await.is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        },
-    )?;
-    m.register_subscription(
-        "molt_subscribeEvents",
-        "molt_event",
-        "molt_unsubscribeEvents",
-        |params, pending, ctx, _| async move {
-            // Optional filter: {"emitter": "0x..", "name": "Transfer"}.
-            let filter: Value = params
-                .sequence()
-                .optional_next::<Value>()
-                .ok()
-                .flatten()
-                .unwrap_or(Value::Null);
-            let mut rx = ctx.blocks.subscribe();
-            let sink = pending.accept().await?;
-            while let Ok(notice) = rx.recv().await {
-                for e in &notice.events {
-                    let matches = ["emitter", "name"]
-                        .iter()
-                        .all(|k| filter.get(k).is_none_or(|want| e.get(k) == Some(want)));
-                    if matches
-                        && sink
-                            .send(SubscriptionMessage::from(serde_json::value::to_raw_value(
-                                e,
-                            )?))
-                            .await
-                            .is_err()
-                    {
-                        return Ok(());
-                    }
-                }
-            }
-            Ok(())
-        },
-    )?;
+    m.register_blocking_method("molt_nodeStatus", |_, ctx, _| -> RpcResult {
+        Ok(crate::status::node_status(&ctx))
+    })?;
+    crate::subscriptions::register(&mut m)?;
     Ok(m)
 }
-
-pub async fn serve(
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-) -> Result<(ServerHandle, SocketAddr), Box<dyn std::error::Error + Send + Sync>> {
-    let config = jsonrpsee::server::ServerConfig::builder()
-        .max_request_body_size(4 * 1024 * 1024)
-        .build();
-    let server = Server::builder()
-        .set_config(config)
-        .build(addr)
-        .await
-        .map_err(|e| format!("cannot listen for RPC on {addr}: {e}"))?;
-    let local = server.local_addr()?;
-    let handle = server.start(module(shared)?);
-    Ok((handle, local))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,11 +399,13 @@ mod tests {
             molt_store::StoreConfig::default(),
         )
         .unwrap();
-        let shared = Arc::new(Shared {
+        let (journal, _) = crate::MempoolJournal::open(dir.path()).unwrap();
+        let shared = Arc::new(Shared::new(
             runtime,
-            mempool: std::sync::Mutex::new(crate::Mempool::default()),
-            blocks: tokio::sync::broadcast::channel(1).0,
-        });
+            crate::Mempool::default(),
+            journal,
+            crate::RpcConfig::default(),
+        ));
         let served: std::collections::BTreeSet<&str> = module(shared)
             .unwrap()
             .method_names()

@@ -50,4 +50,20 @@ pub enum RuntimeError {
     NotNextBlock { height: u64, latest: Option<u64> },
     #[error("block verification failed: {0}")]
     InvalidBlock(String),
+    #[error(
+        "block {id} is not pending (never proposed or verified here, discarded, or forgotten by a restart): verify it again first"
+    )]
+    UnknownBlock { id: molt_types::BlockId },
+    #[error("cannot propose on {parent}: it is neither the latest finalized block nor pending")]
+    UnknownParent { parent: molt_types::BlockId },
+    #[error("{proposer} cannot propose: it is not a validator of epoch {epoch}")]
+    NotAValidator { proposer: Address, epoch: u64 },
+    #[error(
+        "block {id} cannot be finalized: its parent is not finalized yet (finalize the chain in order)"
+    )]
+    ParentNotFinalized { id: molt_types::BlockId },
+    #[error(
+        "the node's own state failed during execution: {0}; the block is aborted, restart the node"
+    )]
+    HostFault(String),
 }

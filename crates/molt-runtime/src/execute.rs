@@ -109,48 +109,105 @@ pub(crate) fn store_first_version(
     put(overlay, state::cap_key(&cap.id), &cap);
 }
 
-/// Maps a VM failure to the receipt's typed reason.
+/// Maps a VM failure to the receipt's reason: codes and structured data
+/// only, never the engine's or the VM's wording (DESIGN.md 5). `function`
+/// names the called function, for argument errors.
 pub fn failure_of(error: VmError, budget: u64) -> FailureReason {
+    use molt_types::{LimitKind, ModuleRejection as M, NotCallableReason, TrapCode as T};
+    let size = |n: usize| n as u64;
     match error {
         VmError::OutOfGas { .. } => FailureReason::OutOfGas { budget },
         VmError::Aborted { code, message } => FailureReason::Aborted { code, message },
-        VmError::Trap { message } => FailureReason::Trap(message),
+        VmError::Trap { code, .. } => FailureReason::Trap(code),
         VmError::UnknownFunction { name } => FailureReason::UnknownFunction {
             package: Address::ZERO,
             function: name,
         },
         VmError::NotCallable {
-            name,
-            visibility,
-            from,
+            name, visibility, ..
         } => FailureReason::NotCallable {
             function: name,
-            reason: format!("it is {visibility} and cannot be called from {from}"),
+            reason: if visibility == Visibility::Internal {
+                NotCallableReason::Internal
+            } else {
+                NotCallableReason::EntryFromProgram
+            },
         },
-        VmError::UnexpectedArguments { name, len } => FailureReason::InvalidArguments {
-            reason: format!("`{name}` takes no arguments, got {len} bytes"),
-        },
+        VmError::UnexpectedArguments { .. } => FailureReason::Trap(T::UnexpectedArguments),
         VmError::UnknownPackage { package } => FailureReason::UnknownPackage { package },
-        e @ (VmError::MemoryLimit { .. }
-        | VmError::CallDepthExceeded { .. }
-        | VmError::StackOverflow { .. }
-        | VmError::LimitExceeded { .. }
-        | VmError::GasLimitTooHigh { .. }) => FailureReason::LimitExceeded {
-            reason: e.to_string(),
-        },
-        e @ (VmError::ModuleTooLarge { .. }
-        | VmError::InvalidModule { .. }
-        | VmError::UnknownImport { .. }
-        | VmError::ImportSignatureMismatch { .. }
-        | VmError::MissingInterface
-        | VmError::InterfaceTooLarge { .. }
-        | VmError::BadInterface { .. }
-        | VmError::MissingExport { .. }
-        | VmError::ExportSignatureMismatch { .. }
-        | VmError::UndeclaredExport { .. }) => FailureReason::InvalidModule {
-            reason: e.to_string(),
-        },
-        other => FailureReason::Trap(other.to_string()),
+        VmError::MemoryLimit {
+            requested_pages,
+            limit_pages,
+        } => FailureReason::LimitExceeded(LimitKind::Memory {
+            requested_pages,
+            limit_pages: u64::from(limit_pages),
+        }),
+        VmError::CallDepthExceeded { limit } => {
+            FailureReason::LimitExceeded(LimitKind::CallDepth {
+                limit: u64::from(limit),
+            })
+        }
+        VmError::StackOverflow {
+            max_recursion_depth,
+        } => FailureReason::LimitExceeded(LimitKind::Recursion {
+            limit: size(max_recursion_depth),
+        }),
+        VmError::LimitExceeded {
+            what,
+            size: s,
+            limit,
+        } => FailureReason::LimitExceeded(LimitKind::Size {
+            what: what.into(),
+            size: size(s),
+            limit: size(limit),
+        }),
+        VmError::GasLimitTooHigh { requested, max } => {
+            FailureReason::LimitExceeded(LimitKind::GasPerCall { requested, max })
+        }
+        VmError::ModuleTooLarge { size: s, limit } => FailureReason::InvalidModule(M::TooLarge {
+            size: size(s),
+            limit: size(limit),
+        }),
+        VmError::InvalidModule { .. } => FailureReason::InvalidModule(M::Invalid),
+        VmError::UnknownImport { module, name } => {
+            FailureReason::InvalidModule(M::UnknownImport { module, name })
+        }
+        VmError::ImportSignatureMismatch { name, .. } => {
+            FailureReason::InvalidModule(M::ImportSignatureMismatch { name })
+        }
+        VmError::MissingInterface => FailureReason::InvalidModule(M::MissingInterface),
+        VmError::InterfaceTooLarge { size: s, limit } => {
+            FailureReason::InvalidModule(M::InterfaceTooLarge {
+                size: size(s),
+                limit: size(limit),
+            })
+        }
+        VmError::BadInterface { .. } => FailureReason::InvalidModule(M::BadInterface),
+        VmError::MissingExport { name } => FailureReason::InvalidModule(M::MissingExport { name }),
+        VmError::ExportSignatureMismatch { name, .. } => {
+            FailureReason::InvalidModule(M::ExportSignatureMismatch { name })
+        }
+        VmError::UndeclaredExport { name } => {
+            FailureReason::InvalidModule(M::UndeclaredExport { name })
+        }
+        VmError::MemoryOutOfBounds { .. } => FailureReason::Trap(T::HostMemoryOutOfBounds),
+        VmError::InvalidUtf8 { .. } => FailureReason::Trap(T::InvalidUtf8),
+        VmError::WriteInView { .. } => FailureReason::Trap(T::WriteInView),
+        VmError::NoSuchEntryPoint { .. } => FailureReason::Trap(T::NoSuchEntryPoint),
+        VmError::MissingReturnData { .. } => FailureReason::Trap(T::MissingReturnData),
+        VmError::UndeclaredEvent { .. } => FailureReason::Trap(T::UndeclaredEvent),
+        VmError::UpgradeNotAuthorized { .. } => FailureReason::Trap(T::UpgradeNotAuthorized),
+        _ => FailureReason::Trap(T::Other),
+    }
+}
+
+/// [`failure_of`], except that a failure of the host itself (the node's
+/// storage or state, in any nested call) is fatal for the block: it must
+/// never become a receipt, or nodes whose disks behave differently diverge.
+pub(crate) fn vm_failure(error: VmError, budget: u64) -> Result<FailureReason, RuntimeError> {
+    match error {
+        VmError::Host { message } => Err(RuntimeError::HostFault(message)),
+        other => Ok(failure_of(other, budget)),
     }
 }
 
@@ -173,10 +230,24 @@ pub(crate) struct Failed {
 
 impl Executor<'_> {
     /// Checks that need no execution. `height` is the block the transaction
-    /// would be included in.
+    /// would be included in. For the mempool: a failure to read the sender's
+    /// account counts as an empty account here; block execution reads it
+    /// first, fatally ([`Executor::apply`]).
     pub fn precheck(
         &self,
         overlay: &Overlay<'_>,
+        tx: &SignedTransaction,
+        encoded_len: usize,
+        height: u64,
+        allow_future_sequence: bool,
+    ) -> Result<u64, Rejection> {
+        let acct = account(overlay, &tx.transaction.sender).unwrap_or_default();
+        self.precheck_account(&acct, tx, encoded_len, height, allow_future_sequence)
+    }
+
+    fn precheck_account(
+        &self,
+        acct: &Account,
         tx: &SignedTransaction,
         encoded_len: usize,
         height: u64,
@@ -222,9 +293,6 @@ impl Executor<'_> {
                 minimum: self.params.min_gas_price,
             });
         }
-        // A state read failure here is reported as a zero balance; the block
-        // builder re-reads under the same overlay and fails hard instead.
-        let acct = account(overlay, &t.sender).unwrap_or_default();
         if t.sequence_number < acct.sequence_number {
             return Err(Rejection::SequenceTooOld {
                 expected: acct.sequence_number,
@@ -263,7 +331,9 @@ impl Executor<'_> {
         encoded_len: usize,
         env: BlockEnv,
     ) -> Result<Result<Receipt, Rejection>, RuntimeError> {
-        let intrinsic = match self.precheck(overlay, tx, encoded_len, env.height, false) {
+        // A read failure of our own state aborts the block, never rejects.
+        let acct = account(overlay, &tx.transaction.sender)?;
+        let intrinsic = match self.precheck_account(&acct, tx, encoded_len, env.height, false) {
             Ok(g) => g,
             Err(r) => return Ok(Err(r)),
         };
@@ -409,9 +479,9 @@ impl Executor<'_> {
             }
         };
         let interface = prepared.interface().clone();
-        if let Some(reason) = crate::host::missing_dependency(overlay, &interface)? {
+        if let Some(missing) = crate::host::missing_dependency(overlay, &interface)? {
             return Ok(Err(Failed {
-                reason: FailureReason::InvalidModule { reason },
+                reason: FailureReason::InvalidModule(missing),
                 gas_used: 0,
             }));
         }
@@ -460,7 +530,7 @@ impl Executor<'_> {
                 Ok(out) => used += out.gas_used,
                 Err(e) => {
                     return Ok(Err(Failed {
-                        reason: failure_of(e.error, budget),
+                        reason: vm_failure(e.error, budget)?,
                         gas_used: used + e.gas_used,
                     }));
                 }
@@ -507,12 +577,12 @@ impl Executor<'_> {
         if decl.visibility == Visibility::Internal {
             return fail(FailureReason::NotCallable {
                 function: function.into(),
-                reason: "it is internal to the program".into(),
+                reason: molt_types::NotCallableReason::Internal,
             });
         }
-        if let Err(e) = molt_interface::check_args(&version.interface, decl, args) {
+        if molt_interface::check_args(&version.interface, decl, args).is_err() {
             return fail(FailureReason::InvalidArguments {
-                reason: e.to_string(),
+                function: function.into(),
             });
         }
         let info = package_info(&version);
@@ -545,7 +615,7 @@ impl Executor<'_> {
         ) {
             Ok(out) => Ok(Ok(out.gas_used)),
             Err(e) => Ok(Err(Failed {
-                reason: failure_of(e.error, budget),
+                reason: vm_failure(e.error, budget)?,
                 gas_used: e.gas_used,
             })),
         }

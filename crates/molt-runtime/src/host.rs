@@ -64,17 +64,17 @@ pub fn dependency_version(
     }
 }
 
-/// Why a module's declared dependencies cannot be linked, if they cannot.
+/// The first of a module's declared dependencies that cannot be linked.
 pub fn missing_dependency(
     overlay: &Overlay<'_>,
     interface: &molt_interface::Interface,
-) -> Result<Option<String>, crate::RuntimeError> {
+) -> Result<Option<molt_types::ModuleRejection>, crate::RuntimeError> {
     for d in &interface.dependencies {
         if dependency_version(overlay, &d.original_id, d.version)?.is_none() {
-            return Ok(Some(format!(
-                "dependency `{}` ({}) has no version {} on this chain",
-                d.name, d.original_id, d.version
-            )));
+            return Ok(Some(molt_types::ModuleRejection::MissingDependency {
+                original_id: d.original_id,
+                version: d.version,
+            }));
         }
     }
     Ok(None)

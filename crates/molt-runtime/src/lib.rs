@@ -8,10 +8,12 @@
 //!
 //! Execution rules are in [`execute`]; the state layout in [`state`].
 
+mod blocks;
 mod error;
 pub mod execute;
 mod genesis;
 mod host;
+mod machine;
 mod overlay;
 mod params;
 mod runtime;
@@ -24,7 +26,10 @@ pub use genesis::{
     DEV_ACCOUNT_BALANCE, DEV_ACCOUNTS, Genesis, GenesisPackage, Validator, dev_key,
     dev_validator_key,
 };
+pub use machine::{
+    Finalized, InvalidBlock, Proposal, ProposeContext, StateMachine, Verdict, VerifyContext,
+};
 pub use molt_types::UpgradePolicy;
-pub use params::ChainParams;
+pub use params::{ChainParams, ParamsError, VmLimits};
 pub use runtime::{ProducedBlock, ProvenValue, ReceiptRecord, Runtime, ViewError};
 pub use state::{Account, PackageRecord, PackageVersion, UpgradeCap};

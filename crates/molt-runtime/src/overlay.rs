@@ -2,7 +2,7 @@
 //! checkpoints so a failed transaction or call is undone exactly.
 
 use crate::error::RuntimeError;
-use molt_store::{Store, WriteBatch};
+use molt_store::{StateRead, WriteBatch};
 use molt_types::Event;
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -23,18 +23,28 @@ struct UndoLog {
     events: usize,
 }
 
-/// The state as seen during block execution: the store's latest version plus
-/// this block's writes so far.
-#[derive(Debug)]
+/// The state as seen during block execution: the parent's state (the
+/// latest committed version, a pinned snapshot or a pending block's view)
+/// plus this block's writes so far.
 pub struct Overlay<'s> {
-    store: &'s Store,
+    store: &'s dyn StateRead,
     changes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     events: Vec<Event>,
     undo: Vec<UndoLog>,
 }
 
+impl std::fmt::Debug for Overlay<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overlay")
+            .field("changes", &self.changes.len())
+            .field("events", &self.events.len())
+            .field("checkpoints", &self.undo.len())
+            .finish()
+    }
+}
+
 impl<'s> Overlay<'s> {
-    pub fn new(store: &'s Store) -> Self {
+    pub fn new(store: &'s dyn StateRead) -> Self {
         Overlay {
             store,
             changes: BTreeMap::new(),

@@ -1,27 +1,47 @@
 //! [`Runtime`]: opening the chain state, producing blocks, answering queries.
 
+use crate::blocks::PendingBlock;
 use crate::error::{Rejection, RuntimeError};
-use crate::execute::{BlockEnv, Executor, account};
+use crate::execute::{Executor, account};
 use crate::genesis::{Genesis, GenesisPackage, Validator};
 use crate::host::{RuntimeHost, package_info, read_record, resolve};
+use crate::machine::{ProposeContext, StateMachine};
 use crate::overlay::Overlay;
 use crate::params::ChainParams;
 use crate::state::{self, Account, PackageRecord, PackageVersion, UpgradeCap};
 use borsh::{BorshDeserialize, BorshSerialize};
 use molt_store::{AuxBatch, StateProof, Store, StoreConfig};
+use molt_types::BlockId;
 use molt_types::{
     Address, Block, BlockHeader, ChainId, Digest, Receipt, SignedTransaction, TransactionId, codec,
-    transactions_root,
+    receipts_root, transactions_root,
 };
-use molt_vm::{CallContext, CallTarget, Vm, VmConfig};
+use molt_vm::{CallContext, CallTarget, Vm};
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, MutexGuard};
 
-const AUX_BLOCKS: &str = "blocks";
-const AUX_RECEIPTS: &str = "receipts";
+pub(crate) const AUX_BLOCKS: &str = "blocks";
+pub(crate) const AUX_RECEIPTS: &str = "receipts";
 const AUX_CHAIN: &str = "chain";
 const CHAIN_INFO_KEY: &[u8] = b"info";
-const PARAMS_KEY: &[u8] = b"chain/params";
-const VALIDATORS_KEY: &[u8] = b"chain/validators";
+/// Chain state keys outside every program namespace (DESIGN.md 5).
+pub(crate) const PARAMS_KEY: &[u8] = b"chain/params";
+pub(crate) const VALIDATORS_KEY: &[u8] = b"chain/validators";
+/// The validator set of the next epoch, once scheduled (by the framework).
+pub(crate) const NEXT_VALIDATORS_KEY: &[u8] = b"chain/next_validators";
+pub(crate) const EPOCH_KEY: &[u8] = b"chain/epoch";
+
+/// The current epoch and the height of its first block.
+#[derive(Debug, Clone, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub(crate) struct EpochState {
+    pub(crate) epoch: u64,
+    pub(crate) start_height: u64,
+}
+
+/// The node-local module cache size (not consensus).
+const MODULE_CACHE_CAPACITY: usize = 256;
 
 /// A receipt with where its transaction was included.
 #[derive(Debug, Clone, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
@@ -79,9 +99,15 @@ pub enum ViewError {
 #[derive(Debug)]
 pub struct Runtime {
     store: Store,
-    vm: Vm,
+    /// The VM for the chain's current VM limits; replaced when a block reads
+    /// other limits from state (its module cache starts empty then).
+    vm: Mutex<Arc<Vm>>,
     chain_id: ChainId,
+    /// Used only for a store without parameters in state.
     params: ChainParams,
+    pending: Mutex<BTreeMap<BlockId, PendingBlock>>,
+    pub(crate) executions: AtomicU64,
+    staged: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 
 impl Runtime {
@@ -91,12 +117,26 @@ impl Runtime {
         std::fs::create_dir_all(dir)
             .map_err(|e| RuntimeError::Genesis(format!("cannot create {}: {e}", dir.display())))?;
         let store = Store::open(&dir.join("state.redb"), config)?;
-        let vm = Vm::new(VmConfig::default()).map_err(|e| RuntimeError::VmConfig(e.to_string()))?;
+        Self::with_store(store, genesis)
+    }
+
+    /// The runtime over an open `store` (e.g. one over a fault-injecting
+    /// backend in tests), writing genesis if it is empty.
+    pub fn with_store(store: Store, genesis: &Genesis) -> Result<Self, RuntimeError> {
+        genesis
+            .params
+            .validate()
+            .map_err(|e| RuntimeError::Genesis(e.to_string()))?;
+        let vm = Vm::new(genesis.params.vm.vm_config(MODULE_CACHE_CAPACITY))
+            .map_err(|e| RuntimeError::VmConfig(e.to_string()))?;
         let mut rt = Runtime {
             store,
-            vm,
+            vm: Mutex::new(Arc::new(vm)),
             chain_id: genesis.chain_id.clone(),
             params: genesis.params.clone(),
+            pending: Mutex::new(BTreeMap::new()),
+            executions: AtomicU64::new(0),
+            staged: Mutex::new(Vec::new()),
         };
         match rt.store.get_aux(AUX_CHAIN, CHAIN_INFO_KEY)? {
             None => rt.write_genesis(genesis)?,
@@ -112,10 +152,6 @@ impl Runtime {
                         "the data directory holds chain {}, not {}",
                         info.chain_id, genesis.chain_id
                     )));
-                }
-                let overlay = Overlay::new(&rt.store);
-                if let Some(params) = read_record::<ChainParams>(&overlay, PARAMS_KEY)? {
-                    rt.params = params;
                 }
             }
         }
@@ -143,6 +179,7 @@ impl Runtime {
             self.install_genesis_package(&mut overlay, p, genesis)?;
         }
         overlay.put(VALIDATORS_KEY.to_vec(), codec::encode(&genesis.validators));
+        overlay.put(EPOCH_KEY.to_vec(), codec::encode(&EpochState::default()));
         let batch = overlay.into_batch();
         let chain_id = genesis.chain_id.clone();
         let proposer = genesis.validators[0].address;
@@ -151,8 +188,10 @@ impl Runtime {
             let header = BlockHeader {
                 chain_id: chain_id.clone(),
                 height: 0,
+                epoch: 0,
                 parent: Digest::ZERO,
                 state_root: root,
+                receipts_root: receipts_root(&[]),
                 transactions_root: transactions_root(&[]),
                 proposer,
                 timestamp_ms,
@@ -183,7 +222,8 @@ impl Runtime {
         genesis: &Genesis,
     ) -> Result<(), RuntimeError> {
         let bad = |why: String| RuntimeError::Genesis(format!("package at {}: {why}", p.address));
-        let prepared = self.vm.prepare(&p.module).map_err(|e| bad(e.to_string()))?;
+        let vm = self.vm();
+        let prepared = vm.prepare(&p.module).map_err(|e| bad(e.to_string()))?;
         let first_id = Address::from_digest(molt_types::sha3_256_tagged(
             b"molt/genesis-package-id",
             p.address.as_bytes(),
@@ -211,16 +251,15 @@ impl Runtime {
                 ticket_call: false,
             };
             let mut host = RuntimeHost { overlay };
-            self.vm
-                .call(
-                    &prepared,
-                    &mut host,
-                    ctx,
-                    &CallTarget::Init,
-                    &[],
-                    genesis.params.max_gas_budget,
-                )
-                .map_err(|e| bad(format!("init failed: {}", e.error)))?;
+            vm.call(
+                &prepared,
+                &mut host,
+                ctx,
+                &CallTarget::Init,
+                &[],
+                genesis.params.max_gas_budget,
+            )
+            .map_err(|e| bad(format!("init failed: {}", e.error)))?;
         }
         Ok(())
     }
@@ -229,24 +268,62 @@ impl Runtime {
         &self.chain_id
     }
 
-    pub fn params(&self) -> &ChainParams {
+    /// The chain parameters in the latest finalized state: what the next
+    /// block on it obeys.
+    pub fn params(&self) -> Result<ChainParams, RuntimeError> {
+        Ok(read_record(&Overlay::new(&self.store), PARAMS_KEY)?
+            .unwrap_or_else(|| self.params.clone()))
+    }
+
+    pub(crate) fn genesis_params(&self) -> &ChainParams {
         &self.params
+    }
+
+    pub(crate) fn pending_lock(&self) -> MutexGuard<'_, BTreeMap<BlockId, PendingBlock>> {
+        // Every update of the map is a single insert/retain: no half state.
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The VM for `params`' limits: the current one, or a new one if the
+    /// limits changed.
+    pub(crate) fn vm_for(&self, params: &ChainParams) -> Result<Arc<Vm>, RuntimeError> {
+        let config = params.vm.vm_config(MODULE_CACHE_CAPACITY);
+        let mut vm = self.vm.lock().unwrap_or_else(|p| p.into_inner());
+        if *vm.config() != config {
+            *vm = Arc::new(Vm::new(config).map_err(|e| RuntimeError::VmConfig(e.to_string()))?);
+        }
+        Ok(Arc::clone(&vm))
+    }
+
+    /// Writes `value` at the chain-state `key` at the end of the next block
+    /// this runtime executes, as a governance action will: for tests of
+    /// parameters in state, before the framework exists. Every runtime that
+    /// executes that block must be given the same writes.
+    #[doc(hidden)]
+    pub fn stage_chain_write(&self, key: Vec<u8>, value: Vec<u8>) {
+        self.staged
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((key, value));
+    }
+
+    /// [`Runtime::stage_chain_write`] of new chain parameters.
+    #[doc(hidden)]
+    pub fn stage_params(&self, params: &ChainParams) {
+        self.stage_chain_write(PARAMS_KEY.to_vec(), codec::encode(params));
+    }
+
+    pub(crate) fn take_staged_writes(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        std::mem::take(&mut *self.staged.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn store(&self) -> &Store {
         &self.store
     }
 
-    pub fn vm(&self) -> &Vm {
-        &self.vm
-    }
-
-    fn executor(&self) -> Executor<'_> {
-        Executor {
-            vm: &self.vm,
-            chain_id: &self.chain_id,
-            params: &self.params,
-        }
+    /// The VM for the latest finalized state's limits.
+    pub fn vm(&self) -> Arc<Vm> {
+        Arc::clone(&self.vm.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// The height of the last committed block.
@@ -270,85 +347,43 @@ impl Runtime {
         encoded_len: usize,
     ) -> Result<(), Rejection> {
         let overlay = Overlay::new(&self.store);
-        self.executor()
-            .precheck(&overlay, tx, encoded_len, self.height() + 1, true)
+        // A read failure of our own state is not the sender's fault; it
+        // surfaces again, fatally, when a block is built.
+        let params = self.params().unwrap_or_else(|_| self.params.clone());
+        let vm = self.vm();
+        let exec = Executor {
+            vm: &vm,
+            chain_id: &self.chain_id,
+            params: &params,
+        };
+        exec.precheck(&overlay, tx, encoded_len, self.height() + 1, true)
             .map(|_| ())
     }
 
     /// Executes `candidates` in order as the next block, skipping those that
-    /// cannot be included, and commits it atomically with its receipts.
+    /// cannot be included, and finalizes it: the one-validator producer of the
+    /// dev chain, through [`StateMachine::propose`] and
+    /// [`StateMachine::finalize`].
     pub fn produce_block(
         &self,
         candidates: &[SignedTransaction],
         proposer: Address,
         timestamp_ms: u64,
     ) -> Result<ProducedBlock, RuntimeError> {
-        let parent = self.latest_block()?;
-        let height = parent.header.height + 1;
-        // Block time never goes backwards, whatever the proposer's clock says.
-        let timestamp_ms = timestamp_ms.max(parent.header.timestamp_ms.saturating_add(1));
-        let env = BlockEnv {
-            height,
-            timestamp_ms,
-            proposer,
-        };
-        let exec = self.executor();
-        let mut overlay = Overlay::new(&self.store);
-        let mut included = Vec::new();
-        let mut receipts = Vec::new();
-        let mut rejected = Vec::new();
-        for tx in candidates {
-            let len = tx.encode().len();
-            match exec.apply(&mut overlay, tx, len, env)? {
-                Ok(receipt) => {
-                    included.push(tx.clone());
-                    receipts.push(receipt);
-                }
-                Err(why) => rejected.push((tx.id(), why)),
-            }
-        }
-        let batch = overlay.into_batch();
-        let ids: Vec<Digest> = included.iter().map(|t| t.id()).collect();
-        let mut block = Block {
-            header: BlockHeader {
-                chain_id: self.chain_id.clone(),
-                height,
-                parent: parent.header.id(),
-                state_root: Digest::ZERO,
-                transactions_root: transactions_root(&ids),
+        let parent = self.latest_block()?.header.id();
+        let proposal = self.propose(
+            ProposeContext {
+                parent,
                 proposer,
                 timestamp_ms,
             },
-            transactions: included,
-        };
-        let root = self.store.commit_with(height, &batch, |root| {
-            let mut block = block.clone();
-            block.header.state_root = root;
-            let mut aux = AuxBatch::new();
-            aux.put(
-                AUX_BLOCKS,
-                height.to_be_bytes().to_vec(),
-                codec::encode(&block),
-            );
-            for (index, receipt) in receipts.iter().enumerate() {
-                let record = ReceiptRecord {
-                    receipt: receipt.clone(),
-                    height,
-                    index: index as u32,
-                };
-                aux.put(
-                    AUX_RECEIPTS,
-                    receipt.transaction_id.as_bytes().to_vec(),
-                    codec::encode(&record),
-                );
-            }
-            aux
-        })?;
-        block.header.state_root = root;
+            candidates,
+        )?;
+        self.finalize(&proposal.block.header.id())?;
         Ok(ProducedBlock {
-            block,
-            receipts,
-            rejected,
+            block: proposal.block,
+            receipts: proposal.receipts,
+            rejected: proposal.skipped,
         })
     }
 
@@ -490,8 +525,8 @@ impl Runtime {
         let mut host = RuntimeHost {
             overlay: &mut overlay,
         };
-        let prepared = self
-            .vm
+        let vm = self.vm();
+        let prepared = vm
             .load(&mut host, &info)
             .map_err(|e| ViewError::Failed(e.to_string()))?;
         let ctx = CallContext {
@@ -502,17 +537,16 @@ impl Runtime {
             package: info,
             ticket_call: false,
         };
-        let gas_limit = gas_limit.min(self.params.max_gas_budget);
-        self.vm
-            .call(
-                &prepared,
-                &mut host,
-                ctx,
-                &CallTarget::Function(function.into()),
-                args,
-                gas_limit,
-            )
-            .map(|out| (out.return_data, out.gas_used))
-            .map_err(|e| ViewError::Failed(e.error.to_string()))
+        let gas_limit = gas_limit.min(self.params()?.max_gas_budget);
+        vm.call(
+            &prepared,
+            &mut host,
+            ctx,
+            &CallTarget::Function(function.into()),
+            args,
+            gas_limit,
+        )
+        .map(|out| (out.return_data, out.gas_used))
+        .map_err(|e| ViewError::Failed(e.error.to_string()))
     }
 }

@@ -16,28 +16,30 @@
 //! history exactly as before (the payload runs inside a checkpoint).
 
 use crate::error::RuntimeError;
-use crate::execute::{BlockEnv, Call, Executor, Failed, failure_of, new_package_id, put};
+use crate::execute::{
+    BlockEnv, Call, Executor, Failed, failure_of, new_package_id, put, vm_failure,
+};
 use crate::host::{RuntimeHost, package_info, read_record, resolve};
 use crate::overlay::Overlay;
 use crate::state::{self, PackageRecord, PackageVersion, UpgradeCap};
 use molt_types::{
-    Address, Digest, Event, FailureReason, SignedTransaction, TicketCall, UpgradePolicy, codec,
-    sha3_256,
+    Address, CapDenial, Digest, Event, FailureReason, SignedTransaction, TicketCall, UpgradePolicy,
+    UpgradeRejection, ViolationRecord, codec, sha3_256,
 };
 use molt_vm::{CallContext, VmError};
 
 type Outcome = Result<Result<u64, Failed>, RuntimeError>;
 
-fn rejected(reason: String, gas_used: u64) -> Outcome {
+fn rejected(reason: UpgradeRejection, gas_used: u64) -> Outcome {
     Ok(Err(Failed {
-        reason: FailureReason::UpgradeRejected { reason },
+        reason: FailureReason::UpgradeRejected(reason),
         gas_used,
     }))
 }
 
-fn cap_denied(reason: String) -> Outcome {
+fn cap_denied(reason: CapDenial) -> Outcome {
     Ok(Err(Failed {
-        reason: FailureReason::CapDenied { reason },
+        reason: FailureReason::CapDenied(reason),
         gas_used: 0,
     }))
 }
@@ -95,10 +97,7 @@ impl Executor<'_> {
                 reason: "latest version missing".into(),
             })?;
         let Some(cap_id) = record.cap else {
-            return rejected(
-                format!("package {original} is immutable: its UpgradeCap was destroyed"),
-                0,
-            );
+            return rejected(UpgradeRejection::Immutable, 0);
         };
         let cap =
             read_record::<UpgradeCap>(overlay, &state::cap_key(&cap_id))?.ok_or_else(|| {
@@ -113,12 +112,10 @@ impl Executor<'_> {
         match ticket {
             None if cap.owner != sender => {
                 return rejected(
-                    format!(
-                        "the UpgradeCap {cap_id} of package {original} is held by {}, not by \
-                         the sender {sender}; the holder must sign, or pass --ticket for the \
-                         program that holds it",
-                        cap.owner
-                    ),
+                    UpgradeRejection::NotCapHolder {
+                        cap: cap_id,
+                        holder: cap.owner,
+                    },
                     0,
                 );
             }
@@ -136,33 +133,35 @@ impl Executor<'_> {
                     Ok(gas) => used = gas,
                     Err(f) => {
                         return rejected(
-                            format!(
-                                "the ticket call {}::{} failed: {}",
-                                t.package, t.function, f.reason
-                            ),
+                            UpgradeRejection::TicketCallFailed {
+                                package: t.package,
+                                function: t.function.clone(),
+                                reason: Box::new(f.reason),
+                            },
                             f.gas_used,
                         );
                     }
                 }
                 // Only the cap's owner can have issued a ticket for it, in
-                // the ticket call or in a call it made (docs/host-abi.md).
+                // the ticket call or in a call it made (docs/host-abi.md), so
+                // the ticket program need not hold the cap itself.
                 match take_tickets(overlay, &cap_id)? {
                     None => {
                         return rejected(
-                            format!(
-                                "{}::{} issued no ticket for UpgradeCap {cap_id}, which {} \
-                                 holds",
-                                t.package, t.function, cap.owner
-                            ),
+                            UpgradeRejection::NoTicket {
+                                package: t.package,
+                                function: t.function.clone(),
+                                cap: cap_id,
+                            },
                             used,
                         );
                     }
                     Some(d) if d != checksum => {
                         return rejected(
-                            format!(
-                                "the ticket authorizes module checksum {d}, but this module's \
-                                 checksum is {checksum}"
-                            ),
+                            UpgradeRejection::TicketChecksumMismatch {
+                                authorized: d,
+                                actual: checksum,
+                            },
                             used,
                         );
                     }
@@ -181,9 +180,9 @@ impl Executor<'_> {
             }
         };
         let interface = prepared.interface().clone();
-        if let Some(reason) = crate::host::missing_dependency(overlay, &interface)? {
+        if let Some(missing) = crate::host::missing_dependency(overlay, &interface)? {
             return Ok(Err(Failed {
-                reason: FailureReason::InvalidModule { reason },
+                reason: FailureReason::InvalidModule(missing),
                 gas_used: used,
             }));
         }
@@ -201,18 +200,20 @@ impl Executor<'_> {
             return Ok(Err(Failed {
                 reason: FailureReason::IncompatibleUpgrade {
                     policy: cap.policy,
-                    codes: report
+                    violations: report
                         .violations
                         .iter()
-                        .map(|v| v.code.code().to_string())
+                        .map(|v| ViolationRecord {
+                            code: v.code.code().to_string(),
+                            declaration: v.declaration.clone(),
+                        })
                         .collect(),
-                    report: report.render(),
                 },
                 gas_used: used,
             }));
         }
         let Some(edition) = latest.edition.checked_add(1) else {
-            return rejected("the package has reached the last edition".into(), used);
+            return rejected(UpgradeRejection::LastEdition, used);
         };
         let package_id = new_package_id(id);
         let version = PackageVersion {
@@ -274,7 +275,7 @@ impl Executor<'_> {
                         VmError::Aborted { code, message } => {
                             FailureReason::ConstructorRejected { code, message }
                         }
-                        other => failure_of(other, budget),
+                        other => vm_failure(other, budget)?,
                     };
                     return Ok(Err(Failed {
                         reason,
@@ -300,21 +301,19 @@ impl Executor<'_> {
         policy: UpgradePolicy,
     ) -> Outcome {
         let Some(mut cap) = read_record::<UpgradeCap>(overlay, &state::cap_key(cap_id))? else {
-            return cap_denied(format!(
-                "there is no UpgradeCap {cap_id} (was it destroyed?)"
-            ));
+            return cap_denied(CapDenial::NoSuchCap { cap: *cap_id });
         };
         if cap.owner != *sender {
-            return cap_denied(format!(
-                "UpgradeCap {cap_id} is held by {}, not by {sender}",
-                cap.owner
-            ));
+            return cap_denied(CapDenial::NotHolder {
+                cap: *cap_id,
+                holder: cap.owner,
+            });
         }
         if policy < cap.policy {
-            return cap_denied(format!(
-                "policies can only be tightened: {} -> {policy} would loosen it",
-                cap.policy
-            ));
+            return cap_denied(CapDenial::WouldLoosen {
+                from: cap.policy,
+                to: policy,
+            });
         }
         if policy == UpgradePolicy::Immutable {
             overlay.delete(state::cap_key(cap_id));
@@ -348,15 +347,13 @@ impl Executor<'_> {
         to: &Address,
     ) -> Outcome {
         let Some(mut cap) = read_record::<UpgradeCap>(overlay, &state::cap_key(cap_id))? else {
-            return cap_denied(format!(
-                "there is no UpgradeCap {cap_id} (was it destroyed?)"
-            ));
+            return cap_denied(CapDenial::NoSuchCap { cap: *cap_id });
         };
         if cap.owner != *sender {
-            return cap_denied(format!(
-                "UpgradeCap {cap_id} is held by {}, not by {sender}",
-                cap.owner
-            ));
+            return cap_denied(CapDenial::NotHolder {
+                cap: *cap_id,
+                holder: cap.owner,
+            });
         }
         cap.owner = *to;
         put(overlay, state::cap_key(cap_id), &cap);

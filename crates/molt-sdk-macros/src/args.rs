@@ -1,11 +1,12 @@
 //! The `#[program(..)]` arguments: name, dependencies, built-in constructor.
 
+use crate::attrs::path_text;
+use crate::err;
 use molt_interface::{ConstructorPolicy, Dependency};
 use molt_types::Address;
 use std::str::FromStr;
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, Lit, Meta, Token};
+use syn::{Expr, ExprLit, Lit, Meta, MetaList, Token};
 
 #[derive(Default)]
 pub(crate) struct ProgramArgs {
@@ -14,9 +15,10 @@ pub(crate) struct ProgramArgs {
     pub constructor: Option<ConstructorPolicy>,
 }
 
-fn err(span: &impl Spanned, msg: impl std::fmt::Display) -> syn::Error {
-    syn::Error::new(span.span(), msg)
-}
+const NAME_FORM: &str = "name = \"..\"";
+const DEPENDENCY_FORM: &str = "dependency(name = \"..\", original_id = \"0x..\", version = N)";
+const CONSTRUCTOR_FORMS: &str = "constructor(noupgrade), constructor(admin = \"0x..\") or \
+     constructor(checksum(program = \"0x..\", item = \"..\", key = self | key_hex = \"0x..\" | key_str = \"..\"))";
 
 pub(crate) fn lit_str(e: &Expr) -> syn::Result<String> {
     match e {
@@ -56,63 +58,93 @@ fn hex_bytes(e: &Expr) -> syn::Result<Vec<u8>> {
         .collect())
 }
 
-fn nested(list: &syn::MetaList) -> syn::Result<Punctuated<Meta, Token![,]>> {
+fn nested(list: &MetaList) -> syn::Result<Punctuated<Meta, Token![,]>> {
     list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
 }
 
+/// `key = value` inside `what(..)`: the key's name and the value.
 fn name_value<'a>(m: &'a Meta, what: &str) -> syn::Result<(String, &'a Expr)> {
     match m {
-        Meta::NameValue(nv) => Ok((path_name(&nv.path), &nv.value)),
+        Meta::NameValue(nv) => Ok((path_text(&nv.path), &nv.value)),
         _ => Err(err(m, format!("expected `key = value` in {what}"))),
     }
 }
 
-pub(crate) fn path_name(p: &syn::Path) -> String {
-    p.segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect::<Vec<_>>()
-        .join("::")
+/// Sets `slot` once; a second `key` is an error at `at`.
+fn set_once<T>(
+    slot: &mut Option<T>,
+    value: T,
+    at: &impl quote::ToTokens,
+    key: &str,
+) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(err(at, format!("duplicate `{key}`")));
+    }
+    *slot = Some(value);
+    Ok(())
 }
 
 pub(crate) fn parse(attr: proc_macro2::TokenStream) -> syn::Result<ProgramArgs> {
     let mut out = ProgramArgs::default();
     let metas = syn::parse::Parser::parse2(Punctuated::<Meta, Token![,]>::parse_terminated, attr)?;
+    let mut constructor = None;
     for m in &metas {
-        let key = path_name(m.path());
-        match (key.as_str(), m) {
-            ("name", Meta::NameValue(nv)) => out.name = Some(lit_str(&nv.value)?),
-            ("dependency", Meta::List(list)) => out.dependencies.push(dependency(list)?),
-            ("constructor", Meta::List(list)) => {
-                if out.constructor.is_some() {
-                    return Err(err(m, "a program has at most one constructor"));
-                }
-                out.constructor = Some(constructor(list)?);
-            }
-            _ => {
+        let path = m.path();
+        if path.is_ident("name") {
+            let Meta::NameValue(nv) = m else {
+                return Err(err(m, format!("write {NAME_FORM}")));
+            };
+            set_once(&mut out.name, lit_str(&nv.value)?, &nv.path, "name")?;
+        } else if path.is_ident("dependency") {
+            let Meta::List(list) = m else {
+                return Err(err(m, format!("write {DEPENDENCY_FORM}")));
+            };
+            let dep = dependency(list)?;
+            if out.dependencies.iter().any(|d| d.name == dep.name) {
                 return Err(err(
-                    m,
-                    "expected `name = \"..\"`, `dependency(name = .., original_id = .., version = ..)` \
-                     or `constructor(noupgrade | admin = \"0x..\" | checksum(..))`",
+                    list,
+                    format!("dependency `{}` is declared twice", dep.name),
                 ));
             }
+            out.dependencies.push(dep);
+        } else if path.is_ident("constructor") {
+            let Meta::List(list) = m else {
+                return Err(err(m, format!("write {CONSTRUCTOR_FORMS}")));
+            };
+            if constructor.is_some() {
+                return Err(err(m, "a program has at most one constructor"));
+            }
+            constructor = Some(self::constructor(list)?);
+        } else {
+            return Err(err(
+                path,
+                format!(
+                    "unknown argument `{}`: #[molt_sdk::program] takes {NAME_FORM}, \
+                     {DEPENDENCY_FORM} (repeatable) and one of {CONSTRUCTOR_FORMS}",
+                    path_text(path)
+                ),
+            ));
         }
     }
+    out.constructor = constructor;
     Ok(out)
 }
 
-fn dependency(list: &syn::MetaList) -> syn::Result<Dependency> {
+fn dependency(list: &MetaList) -> syn::Result<Dependency> {
     let (mut name, mut id, mut version) = (None, None, None);
     for m in nested(list)? {
         let (k, v) = name_value(&m, "dependency(..)")?;
+        let at = m.path();
         match k.as_str() {
-            "name" => name = Some(lit_str(v)?),
-            "original_id" => id = Some(address(v)?),
-            "version" => version = Some(lit_u64(v)?),
+            "name" => set_once(&mut name, lit_str(v)?, at, "name")?,
+            "original_id" => set_once(&mut id, address(v)?, at, "original_id")?,
+            "version" => set_once(&mut version, lit_u64(v)?, at, "version")?,
             _ => {
                 return Err(err(
-                    &m,
-                    "dependency fields are name, original_id and version",
+                    at,
+                    format!(
+                        "unknown dependency field `{k}`: the fields are name, original_id and version"
+                    ),
                 ));
             }
         }
@@ -123,60 +155,97 @@ fn dependency(list: &syn::MetaList) -> syn::Result<Dependency> {
             original_id,
             version,
         }),
-        _ => Err(err(
-            list,
-            "dependency(..) needs name, original_id and version",
-        )),
+        (name, id, version) => {
+            let missing: Vec<&str> = [
+                ("name", name.is_none()),
+                ("original_id", id.is_none()),
+                ("version", version.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(k, m)| m.then_some(k))
+            .collect();
+            Err(err(
+                list,
+                format!(
+                    "dependency(..) is missing {}: write {DEPENDENCY_FORM}",
+                    missing.join(", ")
+                ),
+            ))
+        }
     }
 }
 
-fn constructor(list: &syn::MetaList) -> syn::Result<ConstructorPolicy> {
+fn constructor(list: &MetaList) -> syn::Result<ConstructorPolicy> {
     let forms = nested(list)?;
     let [form] = forms.iter().collect::<Vec<_>>()[..] else {
-        return Err(err(list, "constructor(..) takes exactly one form"));
+        return Err(err(
+            list,
+            format!("constructor(..) takes exactly one form: {CONSTRUCTOR_FORMS}"),
+        ));
     };
-    let key = path_name(form.path());
-    match (key.as_str(), form) {
-        ("noupgrade", Meta::Path(_)) => Ok(ConstructorPolicy::NoUpgrade),
-        ("admin", Meta::NameValue(nv)) => Ok(ConstructorPolicy::Admin(address(&nv.value)?)),
-        ("checksum", Meta::List(l)) => {
-            let (mut program, mut item, mut key) = (None, None, None);
-            for m in nested(l)? {
-                let (k, v) = name_value(&m, "checksum(..)")?;
-                match k.as_str() {
-                    "program" => program = Some(address(v)?),
-                    "item" => item = Some(lit_str(v)?),
-                    // `key = self`: this package's original id, resolved when
-                    // the constructor runs; recorded as the empty key.
-                    "key" if matches!(v, Expr::Path(p) if p.path.is_ident("self")) => {
-                        key = Some(Vec::new())
-                    }
-                    "key" => {
-                        return Err(err(
-                            v,
-                            "use `key = self`, `key_hex = \"0x..\"` (the map key's borsh bytes) \
-                             or `key_str = \"..\"` (a String map key)",
-                        ));
-                    }
-                    "key_hex" => key = Some(hex_bytes(v)?),
-                    "key_str" => key = Some(borsh::to_vec(&lit_str(v)?).unwrap_or_default()),
-                    _ => return Err(err(&m, "checksum fields are program, item and key")),
-                }
-            }
-            match (program, item, key) {
-                (Some(program), Some(item), Some(key)) => {
-                    Ok(ConstructorPolicy::Checksum { program, item, key })
-                }
-                _ => Err(err(l, "checksum(..) needs program, item and key")),
-            }
+    match form {
+        Meta::Path(p) if p.is_ident("noupgrade") => Ok(ConstructorPolicy::NoUpgrade),
+        Meta::NameValue(nv) if nv.path.is_ident("admin") => {
+            Ok(ConstructorPolicy::Admin(address(&nv.value)?))
         }
-        ("custom", _) => Err(err(
+        Meta::List(l) if l.path.is_ident("checksum") => checksum(l),
+        _ if form.path().is_ident("custom") => Err(err(
             form,
             "a custom constructor is a function: put #[constructor(custom)] on it inside the module",
         )),
         _ => Err(err(
             form,
-            "constructor forms: noupgrade, admin = \"0x..\", checksum(program = \"0x..\", item = \"..\", key = ..)",
+            format!("unknown constructor form: write {CONSTRUCTOR_FORMS}"),
+        )),
+    }
+}
+
+fn checksum(l: &MetaList) -> syn::Result<ConstructorPolicy> {
+    const FIELDS: &str = "the fields are program = \"0x..\", item = \"..\" and one of \
+                          key = self, key_hex = \"0x..\" (the map key's borsh bytes) or \
+                          key_str = \"..\" (a String map key)";
+    let (mut program, mut item, mut key) = (None, None, None);
+    for m in nested(l)? {
+        let (k, v) = name_value(&m, "checksum(..)")?;
+        let at = m.path();
+        let key_bytes = match k.as_str() {
+            "program" => {
+                set_once(&mut program, address(v)?, at, "program")?;
+                continue;
+            }
+            "item" => {
+                set_once(&mut item, lit_str(v)?, at, "item")?;
+                continue;
+            }
+            // `key = self`: this package's original id, resolved when the
+            // constructor runs; recorded as the empty key.
+            "key" if matches!(v, Expr::Path(p) if p.path.is_ident("self")) => Vec::new(),
+            "key" => {
+                return Err(err(
+                    v,
+                    "use `key = self`, `key_hex = \"0x..\"` (the map key's borsh bytes) \
+                     or `key_str = \"..\"` (a String map key)",
+                ));
+            }
+            "key_hex" => hex_bytes(v)?,
+            "key_str" => borsh::to_vec(&lit_str(v)?).unwrap_or_default(),
+            _ => return Err(err(at, format!("unknown checksum field `{k}`: {FIELDS}"))),
+        };
+        if key.is_some() {
+            return Err(err(
+                at,
+                "checksum(..) takes one key: key, key_hex or key_str",
+            ));
+        }
+        key = Some(key_bytes);
+    }
+    match (program, item, key) {
+        (Some(program), Some(item), Some(key)) => {
+            Ok(ConstructorPolicy::Checksum { program, item, key })
+        }
+        _ => Err(err(
+            l,
+            format!("checksum(..) needs program, item and a key: {FIELDS}"),
         )),
     }
 }

@@ -1,16 +1,12 @@
 //! Rust types to interface [`TypeRef`]s, syntactically.
 
+use crate::err;
 use molt_interface::TypeRef;
 use std::collections::BTreeSet;
-use syn::spanned::Spanned;
 use syn::{GenericArgument, PathArguments, Type};
 
 /// The names a `Named` reference may use: the module's interface types.
 pub(crate) type Declared = BTreeSet<String>;
-
-fn err(span: &impl Spanned, msg: impl std::fmt::Display) -> syn::Error {
-    syn::Error::new(span.span(), msg)
-}
 
 /// The generic arguments of the last path segment, as types.
 pub(crate) fn type_args(seg: &syn::PathSegment) -> Vec<&Type> {

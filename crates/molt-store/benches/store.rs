@@ -7,6 +7,12 @@
 //!   (a) molt-store, keeping all versions and keeping the latest 16,
 //!   (b) one redb table, one write transaction per block,
 //! both with immediate durability (fsync per block), and the ratio a/b.
+//!
+//! It then times the BFT path against the direct one on two identical
+//! stores, for blocks of 1,000 updates: `prepare` + `apply` of a block
+//! against `commit_with` of the same writes, and `prepare_child` of the
+//! next block on a pending parent, printed with the ratio of the medians.
+//! `cargo bench -p molt-store -- prepare` runs only this part.
 
 use std::num::NonZeroU64;
 use std::path::Path;
@@ -143,8 +149,121 @@ fn ratio(a: u128, b: u128) -> String {
     format!("{}.{:03}", milli / 1000, milli % 1000)
 }
 
+/// Median of `times`.
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// `prepare` + `apply` against `commit_with` of the same blocks, on two
+/// stores preloaded with the same state.
+fn prepare_vs_commit(dir: &Path) {
+    const SIZE: usize = 1_000;
+    const BLOCKS: usize = 20;
+    let seed = 7;
+    let open = |name: &str| {
+        let mut target = molt(dir, name, StoreConfig::archive());
+        let mut workload = Workload::new(seed);
+        for chunk in workload.preload().chunks(PRELOAD_BLOCK) {
+            target.commit(chunk);
+        }
+        target
+    };
+    let direct = open("direct");
+    let staged = open("staged");
+    let mut workload = Workload::new(seed);
+    workload.preload();
+    let to_batch = |entries: &[Entry]| {
+        let mut writes = WriteBatch::new();
+        for (k, v) in entries {
+            writes.put(k.to_vec(), v.clone());
+        }
+        writes
+    };
+
+    let (mut commits, mut prepares, mut applies, mut children) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..BLOCKS {
+        let version = direct.next + i as u64;
+        let writes = to_batch(&workload.block(SIZE));
+        let next_writes = to_batch(&workload.block(SIZE));
+        let commit = |commits: &mut Vec<Duration>| {
+            let started = Instant::now();
+            let root = direct
+                .store
+                .commit_with(version, &writes, |_| AuxBatch::new())
+                .expect("commit_with");
+            commits.push(started.elapsed());
+            root
+        };
+        let stage = |prepares: &mut Vec<Duration>, applies: &mut Vec<Duration>| {
+            let started = Instant::now();
+            let block = staged
+                .store
+                .prepare(version, writes.clone())
+                .expect("prepare");
+            prepares.push(started.elapsed());
+            let started = Instant::now();
+            let root = staged
+                .store
+                .apply(&block, |_| AuxBatch::new())
+                .expect("apply");
+            applies.push(started.elapsed());
+            (block, root)
+        };
+        // Alternate which store goes first, so that neither always runs
+        // right after the other's fsync.
+        let (direct_root, (block, staged_root)) = if i % 2 == 0 {
+            let d = commit(&mut commits);
+            (d, stage(&mut prepares, &mut applies))
+        } else {
+            let s = stage(&mut prepares, &mut applies);
+            (commit(&mut commits), s)
+        };
+        assert_eq!(direct_root, staged_root, "both paths give one root");
+        // The next block prepared on this one while it is still pending
+        // (measured on a fresh prepare of this block; it is not applied).
+        let pending = staged
+            .store
+            .prepare(version + 1, next_writes.clone())
+            .expect("prepare next");
+        let started = Instant::now();
+        staged
+            .store
+            .prepare_child(&pending, next_writes)
+            .expect("prepare_child");
+        children.push(started.elapsed());
+        drop((block, pending));
+    }
+    let (c, p, a, ch) = (
+        median(commits),
+        median(prepares),
+        median(applies),
+        median(children),
+    );
+    let staged_total = p + a;
+    println!();
+    println!(
+        "prepare + apply vs commit_with: {SIZE}-update blocks over {STATE_KEYS} keys, \
+         median of {BLOCKS}"
+    );
+    println!(
+        "  commit_with {:.1?} | prepare {:.1?} + apply {:.1?} = {:.1?} | prepare_child on a \
+         pending parent {:.1?}",
+        c, p, a, staged_total, ch
+    );
+    println!(
+        "  (prepare + apply) / commit_with = {}",
+        ratio(staged_total.as_nanos(), c.as_nanos())
+    );
+}
+
 fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
+    if std::env::args().skip(1).any(|a| a == "prepare") {
+        prepare_vs_commit(dir.path());
+        return;
+    }
     println!(
         "molt-store commit throughput: {STATE_KEYS} keys preloaded, 32-byte keys, \
          {VALUE_BYTES}-byte values, random updates of existing keys, fsync per block"
@@ -185,4 +304,5 @@ fn main() {
             ratio(p, b),
         );
     }
+    prepare_vs_commit(dir.path());
 }

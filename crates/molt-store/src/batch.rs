@@ -2,6 +2,7 @@
 //! unauthenticated node data ([`AuxBatch`]), committed together.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use crate::error::{Result, StoreError};
 
@@ -57,6 +58,22 @@ impl WriteBatch {
 
     pub fn into_inner(self) -> BTreeMap<Vec<u8>, Option<Vec<u8>>> {
         self.writes
+    }
+
+    /// The write to `key`: `Some(Some(value))` sets it, `Some(None)` deletes
+    /// it, `None` leaves it alone.
+    pub(crate) fn get(&self, key: &[u8]) -> Option<Option<&[u8]>> {
+        self.writes.get(key).map(Option::as_deref)
+    }
+
+    /// The writes from `start` on, in ascending key order.
+    pub(crate) fn range_from<'a>(
+        &'a self,
+        start: Bound<&'a [u8]>,
+    ) -> impl Iterator<Item = (&'a [u8], Option<&'a [u8]>)> + 'a {
+        self.writes
+            .range::<[u8], _>((start, Bound::Unbounded))
+            .map(|(k, v)| (k.as_slice(), v.as_deref()))
     }
 
     pub(crate) fn validate(&self) -> Result<()> {

@@ -9,11 +9,13 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Why a store operation failed.
 ///
-/// Variants that concern the caller's input (versions, sizes, namespaces)
-/// leave the store unchanged and can be retried with corrected input.
-/// [`StoreError::CommitFailed`] and [`StoreError::Database`] mean the disk or
-/// the database file is in trouble: the node must stop rather than continue
-/// on a state it could not persist.
+/// Variants that concern the caller's input (versions, sizes, namespaces,
+/// prepared blocks on the wrong branch) leave the store unchanged and can be
+/// retried with corrected input. [`StoreError::CommitFailed`] and
+/// [`StoreError::Database`] mean the disk or the database file is in trouble:
+/// the node must stop rather than continue on a state it could not persist.
+/// After either, drop the [`Store`](crate::Store) and reopen it: the
+/// database refuses further I/O once an I/O operation has failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
@@ -92,8 +94,9 @@ pub enum StoreError {
     Corrupt { what: &'static str, detail: String },
 
     #[error(
-        "version {version} was NOT committed: the durable write failed ({source}); the store \
-         is still at the previous version, stop the node and check the disk"
+        "version {version} was NOT confirmed durable: the durable write failed ({source}); stop \
+         the node and check the disk. After a restart the store is at the previous version, or \
+         at this one, whole, if only the final flush failed"
     )]
     CommitFailed {
         version: u64,
@@ -113,6 +116,67 @@ pub enum StoreError {
 
     #[error("database error: {0}; stop the node and check the disk and the database file")]
     Database(#[source] Box<redb::Error>),
+
+    #[error(
+        "prepared block {version} belongs to another store, or to this store before it was \
+         reopened; prepare it again on this store"
+    )]
+    ForeignBlock { version: u64 },
+
+    #[error(
+        "prepared block {version} is already applied: it is committed and must not be applied \
+         again"
+    )]
+    AlreadyApplied { version: u64 },
+
+    #[error(
+        "prepared block {version} cannot be applied yet: its ancestor at version {pending} is \
+         still pending; apply the blocks of a chain in order, oldest first"
+    )]
+    ParentNotApplied { version: u64, pending: u64 },
+
+    #[error(
+        "prepared block {version} is on a discarded branch: the committed chain went another way \
+         (latest committed version: {}); drop the block and execute it again on the committed \
+         state",
+        fmt_latest(*latest)
+    )]
+    BranchDiscarded { version: u64, latest: Option<u64> },
+
+    #[error(
+        "prepared block {version} was applied and versions up to {latest} are committed since; \
+         read version {version} from a committed snapshot (`Store::snapshot`, `Snapshot::get_at`)"
+    )]
+    Superseded { version: u64, latest: u64 },
+}
+
+impl StoreError {
+    /// Whether the error comes from the disk or the database file (the node
+    /// must stop) rather than from the caller's input.
+    pub fn is_storage_failure(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Open { .. }
+                | StoreError::CommitFailed { .. }
+                | StoreError::PruneFailed { .. }
+                | StoreError::Database(_)
+                | StoreError::Tree { .. }
+                | StoreError::Corrupt { .. }
+        )
+    }
+}
+
+/// The error for a failure inside the tree code (which reports `anyhow`
+/// errors): an I/O or database error of redb keeps its type, anything else
+/// means the tree itself is inconsistent.
+pub(crate) fn tree_error(version: u64, error: anyhow::Error) -> StoreError {
+    match error.downcast::<redb::StorageError>() {
+        Ok(storage) => StoreError::Database(Box::new(storage.into())),
+        Err(error) => StoreError::Tree {
+            version,
+            reason: format!("{error:#}"),
+        },
+    }
 }
 
 fn fmt_latest(latest: Option<u64>) -> String {

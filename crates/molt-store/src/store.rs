@@ -1,24 +1,31 @@
-//! [`Store`]: opening, committing, reading, proving and pruning.
+//! [`Store`]: opening, committing, preparing and applying blocks, reading,
+//! proving and pruning.
 
 use std::fmt;
-use std::ops::Bound;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use jmt::KeyHash;
 use jmt::storage::TreeUpdateBatch;
 use molt_types::Digest;
 use redb::{
-    Database, Durability, ReadTransaction, ReadableDatabase, ReadableTable, ReadableTableMetadata,
-    WriteTransaction,
+    Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, WriteTransaction,
 };
 
-use crate::batch::{AuxBatch, WriteBatch, validate_namespace};
+use crate::batch::{AuxBatch, WriteBatch};
 use crate::config::StoreConfig;
 use crate::error::{Result, StoreError};
+use crate::pending::{Layer, LayeredTree, Parent, PendingView, PreparedBlock, pending_above};
 use crate::proof::StateProof;
 use crate::schema::{self, META, META_FIRST, META_FORMAT, META_LATEST, META_OLDEST};
+use crate::snapshot::{self as read, Snapshot};
 use crate::tree::{StateTree, TreeHasher, TreeSnapshot};
+use crate::write::{prune_tables, write_aux, write_nodes, write_values, write_versions};
+
+/// Gives each open [`Store`] its own id, so that a [`PreparedBlock`] is
+/// only ever applied to the store instance that computed it.
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Key-value pairs in ascending key order.
 pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
@@ -43,14 +50,14 @@ pub struct StoreStats {
 
 /// The committed version range, as stored under [`META`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Versions {
-    first: Option<u64>,
-    latest: Option<u64>,
-    oldest: Option<u64>,
+pub(crate) struct Versions {
+    pub(crate) first: Option<u64>,
+    pub(crate) latest: Option<u64>,
+    pub(crate) oldest: Option<u64>,
 }
 
 impl Versions {
-    fn read(meta: &impl ReadableTable<&'static str, u64>) -> Result<Self> {
+    pub(crate) fn read(meta: &impl ReadableTable<&'static str, u64>) -> Result<Self> {
         let get = |name: &str| -> Result<Option<u64>> { Ok(meta.get(name)?.map(|g| g.value())) };
         Ok(Versions {
             first: get(META_FIRST)?,
@@ -60,7 +67,7 @@ impl Versions {
     }
 
     /// `Ok` if `version` is committed and not pruned.
-    fn check_readable(&self, version: u64) -> Result<()> {
+    pub(crate) fn check_readable(&self, version: u64) -> Result<()> {
         let unknown = StoreError::UnknownVersion {
             version,
             latest: self.latest,
@@ -82,13 +89,15 @@ impl Versions {
 
 /// The authenticated, versioned state of a Molt node in one redb file.
 ///
-/// Reads take `&self` and see a consistent snapshot; they may run on any
-/// thread while a commit is in progress. Commits and pruning are serialized
-/// by an internal lock.
+/// Reads take `&self`; they may run on any thread while a commit is in
+/// progress. Each read method sees one committed version, whole; for
+/// several reads of one version take a [`Snapshot`] or a [`PendingView`].
+/// Commits, applies and pruning are serialized by an internal lock.
 pub struct Store {
     db: Database,
     path: PathBuf,
     config: StoreConfig,
+    id: u64,
     writer: Mutex<()>,
     versions: RwLock<Versions>,
 }
@@ -119,7 +128,32 @@ impl Store {
                 path: path.to_path_buf(),
                 source: Box::new(e.into()),
             })?;
+        Self::init(db, path, config)
+    }
 
+    /// Opens the store in `backend` instead of a file of its own, as
+    /// [`Store::open`] does: for tests that inject storage faults
+    /// ([`FaultyBackend`](crate::FaultyBackend)). `path` names the store in
+    /// errors and debug output.
+    #[cfg(feature = "test-utils")]
+    pub fn open_with_backend(
+        path: &Path,
+        backend: impl redb::StorageBackend,
+        config: StoreConfig,
+    ) -> Result<Store> {
+        config.validate()?;
+        let db = Database::builder()
+            .set_cache_size(config.cache_bytes)
+            .create_with_backend(backend)
+            .map_err(|e| StoreError::Open {
+                path: path.to_path_buf(),
+                source: Box::new(e.into()),
+            })?;
+        Self::init(db, path, config)
+    }
+
+    /// Checks the format and creates the tables of a freshly opened database.
+    fn init(db: Database, path: &Path, config: StoreConfig) -> Result<Store> {
         let mut txn = db.begin_write()?;
         txn.set_durability(Durability::Immediate)?;
         let versions = {
@@ -154,6 +188,7 @@ impl Store {
             db,
             path: path.to_path_buf(),
             config,
+            id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
             writer: Mutex::new(()),
             versions: RwLock::new(versions),
         })
@@ -189,6 +224,10 @@ impl Store {
     /// Like [`Store::commit`], but the aux data is built from the new state
     /// root, inside the same write transaction: a node stores the block
     /// header that carries the root atomically with the state it commits to.
+    ///
+    /// Committing a version this way discards every [`PreparedBlock`] of that
+    /// version, even one with the same writes: applying it, or a child of
+    /// it, fails with [`StoreError::BranchDiscarded`].
     pub fn commit_with(
         &self,
         version: u64,
@@ -200,20 +239,8 @@ impl Store {
             return Err(StoreError::VersionOverflow { version });
         }
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut txn = self.db.begin_write()?;
-        txn.set_durability(Durability::Immediate)?;
-        let before = Versions::read(&txn.open_table(META)?)?;
-        if let Some(latest) = before.latest {
-            let expected = latest
-                .checked_add(1)
-                .ok_or(StoreError::VersionOverflow { version })?;
-            if version != expected {
-                return Err(StoreError::UnexpectedVersion {
-                    expected,
-                    got: version,
-                });
-            }
-        }
+        let (txn, before) = self.begin_commit()?;
+        check_next_version(before.latest, version)?;
 
         // No commit runs concurrently (the writer lock), so the latest
         // snapshot is exactly the state this transaction starts from. The
@@ -235,10 +262,44 @@ impl Store {
             });
             written.and(updated)
         })?;
+        self.finish_commit(
+            txn,
+            before,
+            version,
+            &update,
+            Digest(root.0),
+            aux_for_root,
+            None,
+        )
+    }
 
-        write_nodes(&txn, version, &update)?;
+    /// Starts the write transaction of a commit; the caller holds the
+    /// writer lock.
+    fn begin_commit(&self) -> Result<(WriteTransaction, Versions)> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate)?;
+        let before = Versions::read(&txn.open_table(META)?)?;
+        Ok((txn, before))
+    }
+
+    /// Writes the tree nodes, root, aux data, pruning and version range of
+    /// `version` (its values are written) and commits durably. `layer` is
+    /// the prepared block being applied, marked for concurrent readers
+    /// around the commit.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_commit(
+        &self,
+        txn: WriteTransaction,
+        before: Versions,
+        version: u64,
+        update: &TreeUpdateBatch,
+        root: Digest,
+        aux_for_root: impl FnOnce(Digest) -> AuxBatch,
+        layer: Option<&Layer>,
+    ) -> Result<Digest> {
+        write_nodes(&txn, version, update)?;
         txn.open_table(schema::ROOTS)?.insert(version, root.0)?;
-        let aux = aux_for_root(Digest(root.0));
+        let aux = aux_for_root(root);
         aux.validate()?;
         write_aux(&txn, &aux)?;
 
@@ -257,7 +318,14 @@ impl Store {
         };
         write_versions(&txn, &after)?;
 
-        txn.commit().map_err(|e| StoreError::CommitFailed {
+        if let Some(layer) = layer {
+            layer.mark_committing();
+        }
+        let committed = txn.commit();
+        if let Some(layer) = layer {
+            layer.mark_committed(committed.is_ok());
+        }
+        committed.map_err(|e| StoreError::CommitFailed {
             version,
             source: Box::new(e),
         })?;
@@ -265,7 +333,171 @@ impl Store {
             .versions
             .write()
             .unwrap_or_else(PoisonError::into_inner) = after;
-        Ok(Digest(root.0))
+        Ok(root)
+    }
+
+    /// Computes the root of `writes` as `version` on the latest committed
+    /// version, without writing anything.
+    ///
+    /// `version` must be the latest committed version plus one (any version
+    /// below `u64::MAX` on an empty store), as for [`Store::commit_with`].
+    /// The root equals the root that [`Store::commit_with`] of the same
+    /// writes would return.
+    pub fn prepare(&self, version: u64, writes: WriteBatch) -> Result<PreparedBlock> {
+        writes.validate()?;
+        if version == u64::MAX {
+            return Err(StoreError::VersionOverflow { version });
+        }
+        let snapshot = self.snapshot()?;
+        let latest = snapshot.latest_version();
+        check_next_version(latest, version)?;
+        let empty_root_at = if latest.is_none() {
+            version.checked_sub(1)
+        } else {
+            None
+        };
+        let committed = TreeSnapshot::new(snapshot.txn(), empty_root_at)?;
+        let tree = LayeredTree {
+            committed: &committed,
+            committed_version: latest,
+            layers: &[],
+        };
+        let (root, update) = tree.update(version, &writes)?;
+        Ok(PreparedBlock::new(
+            self.id,
+            version,
+            Parent::Committed(latest),
+            latest,
+            writes,
+            root,
+            update,
+        ))
+    }
+
+    /// Computes the root of `writes` as the version after `parent`, a
+    /// prepared block that may still be pending, without writing anything.
+    ///
+    /// The child sees `parent`'s state: the writes of `parent`'s pending
+    /// chain over the committed state. Its root equals the root that
+    /// committing the chain's write sets and then `writes` one by one
+    /// would give. Fails with [`StoreError::BranchDiscarded`] if `parent`'s
+    /// branch lost, [`StoreError::Superseded`] if `parent` is applied and
+    /// later versions are committed, [`StoreError::ForeignBlock`] if
+    /// `parent` comes from another store.
+    pub fn prepare_child(
+        &self,
+        parent: &PreparedBlock,
+        writes: WriteBatch,
+    ) -> Result<PreparedBlock> {
+        writes.validate()?;
+        let version = parent.version().saturating_add(1);
+        if version == u64::MAX {
+            return Err(StoreError::VersionOverflow { version });
+        }
+        let view = self.view(parent)?;
+        let committed_version = view.committed_version();
+        let committed = TreeSnapshot::new(view.snapshot().txn(), None)?;
+        let tree = LayeredTree {
+            committed: &committed,
+            committed_version,
+            layers: view.layers(),
+        };
+        let (root, update) = tree.update(version, &writes)?;
+        // A parent that is already committed is linked as a version, not a
+        // layer, so the child does not keep it in memory.
+        let link = if view.pending_depth() == 0 {
+            Parent::Committed(Some(parent.version()))
+        } else {
+            Parent::Pending(parent.layer.clone())
+        };
+        Ok(PreparedBlock::new(
+            self.id,
+            version,
+            link,
+            Some(parent.version()),
+            writes,
+            root,
+            update,
+        ))
+    }
+
+    /// Persists a prepared block as its version, atomically with the aux
+    /// data built from its root, exactly as [`Store::commit_with`] of its
+    /// writes would, and returns the root.
+    ///
+    /// Its parent must be the latest committed version: the version it was
+    /// prepared on, or its parent block, applied. Otherwise nothing is
+    /// written and the error says why: [`StoreError::AlreadyApplied`] (this
+    /// block, or a clone of it, is committed), [`StoreError::ParentNotApplied`]
+    /// (apply the chain in order), [`StoreError::BranchDiscarded`] (a
+    /// sibling of it or of an ancestor was applied, or another version was
+    /// committed on its parent), [`StoreError::ForeignBlock`].
+    ///
+    /// Durability and failures are those of [`Store::commit_with`]: on
+    /// [`StoreError::CommitFailed`] or [`StoreError::Database`] the block is
+    /// not applied, and the node must stop.
+    pub fn apply(
+        &self,
+        block: &PreparedBlock,
+        aux_for_root: impl FnOnce(Digest) -> AuxBatch,
+    ) -> Result<Digest> {
+        let layer = &block.layer;
+        let version = layer.version;
+        if layer.store_id != self.id {
+            return Err(StoreError::ForeignBlock { version });
+        }
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        if layer.is_applied() {
+            return Err(StoreError::AlreadyApplied { version });
+        }
+        let (txn, before) = self.begin_commit()?;
+        match pending_above(layer, before.latest)?.as_slice() {
+            [only] if Arc::ptr_eq(only, layer) => {}
+            [] => return Err(StoreError::AlreadyApplied { version }),
+            [.., oldest] => {
+                return Err(StoreError::ParentNotApplied {
+                    version,
+                    pending: oldest.version,
+                });
+            }
+        }
+        write_values(&txn, version, &layer.writes)?;
+        let root = self.finish_commit(
+            txn,
+            before,
+            version,
+            &layer.update,
+            layer.root,
+            aux_for_root,
+            Some(layer),
+        )?;
+        // Its ancestors are committed: the block no longer needs them.
+        layer.set_parent(Parent::Committed(before.latest));
+        Ok(root)
+    }
+
+    /// A pinned read-only view of the state committed now
+    /// (see [`Snapshot`]).
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        Snapshot::new(self.db.begin_read()?)
+    }
+
+    /// A pinned read-only view of the state `block` produces: the writes of
+    /// its pending chain over the committed state (see [`PendingView`]).
+    /// Once `block` is applied and still the latest version, the view reads
+    /// the committed state.
+    ///
+    /// Fails with [`StoreError::BranchDiscarded`] if the block's branch
+    /// lost, [`StoreError::Superseded`] if the block is applied and later
+    /// versions are committed (read it with [`Snapshot::get_at`]), and
+    /// [`StoreError::ForeignBlock`] if it comes from another store.
+    pub fn view(&self, block: &PreparedBlock) -> Result<PendingView> {
+        if block.layer.store_id != self.id {
+            return Err(StoreError::ForeignBlock {
+                version: block.version(),
+            });
+        }
+        PendingView::new(self.snapshot()?, block)
     }
 
     /// Computes the tree nodes and root of `version` from the latest snapshot.
@@ -282,10 +514,7 @@ impl Store {
             .map(|(key, value)| (KeyHash::with::<TreeHasher>(key), value.map(<[u8]>::to_vec)));
         StateTree::new(&snapshot)
             .put_value_set(value_set, version)
-            .map_err(|e| StoreError::Tree {
-                version,
-                reason: format!("{e:#}"),
-            })
+            .map_err(|e| snapshot.error(version, e))
     }
 
     /// Prunes per [`StoreConfig::keep_versions`] and returns the oldest
@@ -342,39 +571,22 @@ impl Store {
 
     /// The state root of `version`.
     pub fn root(&self, version: u64) -> Result<Digest> {
-        let txn = self.db.begin_read()?;
-        let versions = read_versions(&txn)?;
-        versions.check_readable(version)?;
-        root_in(&txn, version)
+        self.snapshot()?.root(version)
     }
 
     /// The state root of the latest version, `None` while the store is empty.
     pub fn latest_root(&self) -> Result<Option<Digest>> {
-        let txn = self.db.begin_read()?;
-        match read_versions(&txn)?.latest {
-            Some(latest) => root_in(&txn, latest).map(Some),
-            None => Ok(None),
-        }
+        self.snapshot()?.latest_root()
     }
 
     /// The value of `key` at the latest version.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let txn = self.db.begin_read()?;
-        let latest = txn.open_table(schema::LATEST)?;
-        Ok(latest.get(key)?.map(|v| v.value().to_vec()))
+        read::latest_get(&self.db.begin_read()?, key)
     }
 
     /// The value of `key` at `version`, which must be committed and not pruned.
     pub fn get_at(&self, key: &[u8], version: u64) -> Result<Option<Vec<u8>>> {
-        let txn = self.db.begin_read()?;
-        read_versions(&txn)?.check_readable(version)?;
-        let snapshot = TreeSnapshot::new(&txn, None)?;
-        snapshot
-            .value_at(version, KeyHash::with::<TreeHasher>(key))
-            .map_err(|e| StoreError::Corrupt {
-                what: "value",
-                detail: format!("{e:#}"),
-            })
+        self.snapshot()?.get_at(key, version)
     }
 
     /// The value of `key` at `version` with a proof of it (inclusion) or of
@@ -384,16 +596,7 @@ impl Store {
         key: &[u8],
         version: u64,
     ) -> Result<(Option<Vec<u8>>, StateProof)> {
-        let txn = self.db.begin_read()?;
-        read_versions(&txn)?.check_readable(version)?;
-        let snapshot = TreeSnapshot::new(&txn, None)?;
-        let (value, proof) = StateTree::new(&snapshot)
-            .get_with_proof(KeyHash::with::<TreeHasher>(key), version)
-            .map_err(|e| StoreError::Tree {
-                version,
-                reason: format!("{e:#}"),
-            })?;
-        Ok((value, StateProof::new(proof)))
+        self.snapshot()?.get_with_proof(key, version)
     }
 
     /// Every key starting with `prefix` at the latest version, with its
@@ -403,27 +606,21 @@ impl Store {
     }
 
     /// At most `limit` entries of [`Store::iter_prefix`], starting after
-    /// the key `start_after` (exclusive) when given: pass the last key of a
-    /// page to get the next page.
+    /// the key `start_after` (exclusive) when given: pass the last key of
+    /// a page to get the next page. Each page is read from one version;
+    /// pages of one [`Snapshot`] are read from the same one.
     pub fn iter_prefix_page(
         &self,
         prefix: &[u8],
         start_after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Entries> {
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(schema::LATEST)?;
-        scan_prefix(&table, prefix, start_after, limit, 0)
+        read::latest_page(&self.db.begin_read()?, prefix, start_after, limit)
     }
 
     /// The latest aux value of `key` in `namespace`.
     pub fn get_aux(&self, namespace: &str, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        validate_namespace(namespace)?;
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(schema::AUX)?;
-        Ok(table
-            .get(&schema::aux_key(namespace, key)[..])?
-            .map(|v| v.value().to_vec()))
+        read::aux_get(&self.db.begin_read()?, namespace, key)
     }
 
     /// At most `limit` aux entries of `namespace` in ascending key order,
@@ -434,12 +631,7 @@ impl Store {
         start_after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Entries> {
-        validate_namespace(namespace)?;
-        let txn = self.db.begin_read()?;
-        let table = txn.open_table(schema::AUX)?;
-        let prefix = schema::aux_prefix(namespace);
-        let after = start_after.map(|k| schema::aux_key(namespace, k));
-        scan_prefix(&table, &prefix, after.as_deref(), limit, prefix.len())
+        read::aux_page(&self.db.begin_read()?, namespace, start_after, limit)
     }
 
     /// Counts the records in each table.
@@ -460,194 +652,19 @@ impl Store {
     }
 }
 
-fn read_versions(txn: &ReadTransaction) -> Result<Versions> {
-    Versions::read(&txn.open_table(META)?)
-}
-
-fn write_versions(txn: &WriteTransaction, versions: &Versions) -> Result<()> {
-    let mut meta = txn.open_table(META)?;
-    for (name, value) in [
-        (META_FIRST, versions.first),
-        (META_LATEST, versions.latest),
-        (META_OLDEST, versions.oldest),
-    ] {
-        if let Some(value) = value {
-            meta.insert(name, value)?;
+/// `Ok` if `version` may follow `latest`: the next version, or any version
+/// on an empty store.
+fn check_next_version(latest: Option<u64>, version: u64) -> Result<()> {
+    if let Some(latest) = latest {
+        let expected = latest
+            .checked_add(1)
+            .ok_or(StoreError::VersionOverflow { version })?;
+        if version != expected {
+            return Err(StoreError::UnexpectedVersion {
+                expected,
+                got: version,
+            });
         }
     }
     Ok(())
-}
-
-fn root_in(txn: &ReadTransaction, version: u64) -> Result<Digest> {
-    let roots = txn.open_table(schema::ROOTS)?;
-    let root = roots
-        .get(version)?
-        .map(|g| g.value())
-        .ok_or_else(|| StoreError::Corrupt {
-            what: "root",
-            detail: format!("the root of readable version {version} is missing"),
-        })?;
-    Ok(Digest(root))
-}
-
-/// Entries of `table` whose key starts with `prefix`, after `start_after`,
-/// at most `limit`, with the first `strip` bytes of each key removed.
-fn scan_prefix(
-    table: &impl ReadableTable<&'static [u8], &'static [u8]>,
-    prefix: &[u8],
-    start_after: Option<&[u8]>,
-    limit: usize,
-    strip: usize,
-) -> Result<Entries> {
-    let start = match start_after {
-        Some(after) if after >= prefix => Bound::Excluded(after),
-        _ => Bound::Included(prefix),
-    };
-    let mut out = Vec::new();
-    for entry in table.range::<&[u8]>((start, Bound::Unbounded))? {
-        if out.len() >= limit {
-            break;
-        }
-        let (key, value) = entry?;
-        let key = key.value();
-        if !key.starts_with(prefix) {
-            break;
-        }
-        out.push((
-            key.get(strip..).unwrap_or_default().to_vec(),
-            value.value().to_vec(),
-        ));
-    }
-    Ok(out)
-}
-
-fn write_nodes(txn: &WriteTransaction, version: u64, update: &TreeUpdateBatch) -> Result<()> {
-    let mut nodes = txn.open_table(schema::NODES)?;
-    for (key, node) in update.node_batch.nodes() {
-        let bytes = borsh::to_vec(node).map_err(|e| StoreError::Tree {
-            version,
-            reason: format!("encoding a node: {e}"),
-        })?;
-        nodes.insert(&schema::node_key(key)[..], &bytes[..])?;
-    }
-    let mut stale = txn.open_table(schema::STALE_NODES)?;
-    for index in &update.stale_node_index_batch {
-        let key = schema::stale_key(
-            index.stale_since_version,
-            &schema::node_key(&index.node_key),
-        );
-        stale.insert(&key[..], ())?;
-    }
-    Ok(())
-}
-
-/// Writes the versioned values, their staleness records and the raw-key
-/// index of latest values.
-fn write_values(txn: &WriteTransaction, version: u64, writes: &WriteBatch) -> Result<()> {
-    let mut values = txn.open_table(schema::VALUES)?;
-    let mut stale = txn.open_table(schema::STALE_VALUES)?;
-    let mut latest = txn.open_table(schema::LATEST)?;
-    for (key, value) in writes.iter() {
-        let key_hash = KeyHash::with::<TreeHasher>(key);
-        // The previous record of this key: (its version, whether it holds a value).
-        let previous = {
-            let low = schema::value_key(key_hash, 0);
-            let high = schema::value_key(key_hash, u64::MAX);
-            match values.range::<&[u8]>(&low[..]..=&high[..])?.next_back() {
-                None => None,
-                Some(entry) => {
-                    let (k, v) = entry?;
-                    let at = schema::value_key_version(k.value()).ok_or_else(|| {
-                        StoreError::Corrupt {
-                            what: "value key",
-                            detail: "shorter than 40 bytes".into(),
-                        }
-                    })?;
-                    Some((at, schema::value_is_present(v.value())))
-                }
-            }
-        };
-        let this_record = schema::value_key(key_hash, version);
-        match value {
-            Some(value) => {
-                values.insert(&this_record[..], &schema::encode_value(Some(value))[..])?;
-                latest.insert(key, value)?;
-            }
-            // Deleting an absent key changes nothing and leaves no record.
-            None if !matches!(previous, Some((_, true))) => continue,
-            None => {
-                values.insert(&this_record[..], &schema::encode_value(None)[..])?;
-                // Once every version before this one is pruned, the deletion
-                // record itself shadows nothing.
-                stale.insert(&schema::stale_key(version, &this_record)[..], ())?;
-                latest.remove(key)?;
-            }
-        }
-        if let Some((at, _)) = previous {
-            let superseded = schema::value_key(key_hash, at);
-            stale.insert(&schema::stale_key(version, &superseded)[..], ())?;
-        }
-    }
-    Ok(())
-}
-
-fn write_aux(txn: &WriteTransaction, aux: &AuxBatch) -> Result<()> {
-    let mut table = txn.open_table(schema::AUX)?;
-    for (namespace, key, value) in aux.iter() {
-        let key = schema::aux_key(namespace, key);
-        match value {
-            Some(value) => {
-                table.insert(&key[..], value)?;
-            }
-            None => {
-                table.remove(&key[..])?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Deletes what only versions in `oldest..target` need: their roots and
-/// root nodes, nodes stale since a version `<= target` and values
-/// superseded at a version `<= target`. A node replaced at version `s` is
-/// unreachable from every root at `s` or later, and `target` is the oldest
-/// root kept.
-fn prune_tables(txn: &WriteTransaction, oldest: u64, target: u64) -> Result<()> {
-    let mut roots = txn.open_table(schema::ROOTS)?;
-    let mut nodes = txn.open_table(schema::NODES)?;
-    let pruned: Vec<u64> = roots
-        .range(oldest..target)?
-        .map(|entry| entry.map(|(k, _)| k.value()))
-        .collect::<Result<_, _>>()?;
-    for version in pruned {
-        roots.remove(version)?;
-        // A root whose version changed nothing is copied, not marked stale.
-        nodes.remove(&schema::root_node_key(version)[..])?;
-    }
-
-    let bound = schema::stale_bound(target);
-    let mut stale_nodes = txn.open_table(schema::STALE_NODES)?;
-    for key in stale_keys(&stale_nodes, &bound)? {
-        nodes.remove(key.get(8..).unwrap_or_default())?;
-        stale_nodes.remove(&key[..])?;
-    }
-
-    let mut values = txn.open_table(schema::VALUES)?;
-    let mut stale_values = txn.open_table(schema::STALE_VALUES)?;
-    for key in stale_keys(&stale_values, &bound)? {
-        values.remove(key.get(8..).unwrap_or_default())?;
-        stale_values.remove(&key[..])?;
-    }
-    Ok(())
-}
-
-fn stale_keys(
-    table: &impl ReadableTable<&'static [u8], ()>,
-    bound: &[u8; 8],
-) -> Result<Vec<Vec<u8>>> {
-    let keys = table
-        .range::<&[u8]>(..&bound[..])?
-        .map(|entry| entry.map(|(k, _)| k.value().to_vec()))
-        .collect::<Result<_, _>>()?;
-    Ok(keys)
 }

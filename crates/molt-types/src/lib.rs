@@ -39,13 +39,16 @@ pub use event::Event;
 pub use policy::{PolicyParseError, UpgradePolicy};
 
 #[cfg(feature = "std")]
-pub use block::{Block, BlockHeader, BlockId, transactions_root};
+pub use block::{Block, BlockHeader, BlockId, receipts_root, transactions_root};
 #[cfg(feature = "std")]
 pub use chain::{ChainId, ChainIdError};
 #[cfg(feature = "std")]
 pub use crypto::{KeyParseError, PublicKey, SecretKey, Signature, SignatureError};
 #[cfg(feature = "std")]
-pub use receipt::{ExecutionStatus, FailureReason, Receipt};
+pub use receipt::{
+    CapDenial, ExecutionStatus, FailureReason, LimitKind, ModuleRejection, NotCallableReason,
+    Receipt, TrapCode, UpgradeRejection, ViolationRecord,
+};
 #[cfg(feature = "std")]
 pub use transaction::{
     SignedTransaction, TicketCall, Transaction, TransactionError, TransactionId, TransactionPayload,

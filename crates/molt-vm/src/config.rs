@@ -131,7 +131,9 @@ pub(crate) const MIN_VALUE_STACK_BYTES: usize = 1_000;
 /// Gas prices of host calls, in gas units (1 gas = 1 wasmi fuel unit, which
 /// is about one executed Wasm instruction). See docs/gas-schedule.md for
 /// the reasoning behind each price.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, borsh::BorshSerialize, borsh::BorshDeserialize, serde::Serialize,
+)]
 pub struct GasSchedule {
     /// Charged on entry to every host function.
     pub host_call: u64,

@@ -1,7 +1,7 @@
 //! Everything that can go wrong when preparing or calling a module.
 
 use molt_interface::Visibility;
-use molt_types::{Address, Digest};
+use molt_types::{Address, Digest, TrapCode};
 
 /// A rejected module, a failed call or a broken host contract.
 ///
@@ -98,9 +98,11 @@ pub enum VmError {
     },
 
     // ---- execution ----
-    /// The module trapped (unreachable, division by zero, ...).
+    /// The module trapped (unreachable, division by zero, ...). `code` is
+    /// what a receipt records; `message` (the engine's words) is for people
+    /// and never reaches consensus data.
     #[error("trap: {message}")]
-    Trap { message: String },
+    Trap { code: TrapCode, message: String },
     /// A pointer range handed to the host lies outside linear memory.
     #[error(
         "host call `{function}` got the memory range {ptr}..{ptr}+{len}, outside the {memory_size}-byte linear memory"

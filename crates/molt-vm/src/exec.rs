@@ -207,6 +207,7 @@ fn run(
     gas_limit: u64,
 ) -> Result<Vec<u8>, VmError> {
     let internal = |e: wasmi::Error| VmError::Trap {
+        code: molt_types::TrapCode::Other,
         message: e.to_string(),
     };
     store.set_fuel(gas_limit).map_err(internal)?;
@@ -291,6 +292,22 @@ fn burn(store: &mut Store<Session<'_>>, amount: u64) -> Result<(), VmError> {
     })
 }
 
+/// The engine-independent code of a wasmi trap, for receipts.
+fn trap_code(code: TrapCode) -> molt_types::TrapCode {
+    use molt_types::TrapCode as T;
+    match code {
+        TrapCode::UnreachableCodeReached => T::Unreachable,
+        TrapCode::MemoryOutOfBounds => T::MemoryOutOfBounds,
+        TrapCode::TableOutOfBounds => T::TableOutOfBounds,
+        TrapCode::IndirectCallToNull => T::IndirectCallToNull,
+        TrapCode::IntegerDivisionByZero => T::IntegerDivisionByZero,
+        TrapCode::IntegerOverflow => T::IntegerOverflow,
+        TrapCode::BadConversionToInteger => T::BadConversionToInteger,
+        TrapCode::BadSignature => T::BadSignature,
+        _ => T::Other,
+    }
+}
+
 /// The [`VmError`] for a failed wasmi call: a host function's own failure
 /// first, then a denied memory growth, then wasmi's error by kind.
 fn failure(store: &mut Store<Session<'_>>, error: wasmi::Error) -> VmError {
@@ -321,7 +338,12 @@ fn failure(store: &mut Store<Session<'_>>, error: wasmi::Error) -> VmError {
         | ErrorKind::Memory(MemoryError::OutOfBoundsGrowth) => {
             memory_limit(u64::from(config.max_memory_pages).saturating_add(1))
         }
+        ErrorKind::TrapCode(code) => VmError::Trap {
+            code: trap_code(*code),
+            message: error.to_string(),
+        },
         _ => VmError::Trap {
+            code: molt_types::TrapCode::Other,
             message: error.to_string(),
         },
     }

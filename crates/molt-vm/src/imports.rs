@@ -114,6 +114,7 @@ fn charge(c: &mut Ctx<'_, '_>, amount: u64) -> Result<(), VmError> {
 
 fn memory(c: &Ctx<'_, '_>) -> Result<Memory, VmError> {
     c.data().memory.ok_or_else(|| VmError::Trap {
+        code: molt_types::TrapCode::NoMemory,
         message: "host function called before the instance was ready (from a start function?)"
             .to_string(),
     })
@@ -290,6 +291,7 @@ fn storage_next(
 ) -> Result<i64, VmError> {
     if flags & !1 != 0 {
         return Err(VmError::Trap {
+            code: molt_types::TrapCode::Other,
             message: format!(
                 "storage_next: unknown flags {flags:#x} (only bit 0, \"after\", is defined)"
             ),

@@ -8,7 +8,7 @@ use molt_runtime::{Genesis, PackageVersion, Runtime, UpgradeCap, dev_key, dev_va
 use molt_store::StoreConfig;
 use molt_types::{
     Address, ChainId, Digest, ExecutionStatus, FailureReason, Receipt, SecretKey, TicketCall,
-    Transaction, TransactionPayload, sha3_256,
+    Transaction, TransactionPayload, UpgradeRejection, sha3_256,
 };
 use std::collections::BTreeMap;
 use tempfile::TempDir;
@@ -214,30 +214,21 @@ type TicketOutcome = (Result<Option<Vec<u8>>, Failure>, Vec<Digest>);
 /// What an `Upgrade` receipt shows of its ticket call: the call's outcome
 /// and the ticket it left for the upgraded cap.
 fn ticket_outcome(status: &ExecutionStatus, checksum: Digest) -> TicketOutcome {
-    let reason = match status {
+    match status {
         // The upgrade proceeds only with a ticket for exactly this module.
-        ExecutionStatus::Success => return (Ok(None), vec![checksum]),
-        ExecutionStatus::Failure(FailureReason::UpgradeRejected { reason }) => reason,
+        ExecutionStatus::Success => (Ok(None), vec![checksum]),
+        ExecutionStatus::Failure(FailureReason::UpgradeRejected(rejection)) => match rejection {
+            UpgradeRejection::TicketCallFailed { reason, .. } => {
+                (Err(Failure::from_receipt(reason)), Vec::new())
+            }
+            UpgradeRejection::NoTicket { .. } => (Ok(None), Vec::new()),
+            UpgradeRejection::TicketChecksumMismatch { authorized, .. } => {
+                (Ok(None), vec![*authorized])
+            }
+            other => panic!("unexpected upgrade rejection: {other}"),
+        },
         ExecutionStatus::Failure(other) => {
             panic!("an upgrade after its ticket call failed otherwise: {other:?}")
         }
-    };
-    if let Some(rest) = reason.strip_prefix("the ticket call ") {
-        let (_, failure) = rest
-            .split_once(" failed: ")
-            .unwrap_or_else(|| panic!("unexpected rejection: {reason}"));
-        return (Err(Failure::from_receipt_text(failure)), Vec::new());
     }
-    if reason.contains(" issued no ticket for UpgradeCap ") {
-        return (Ok(None), Vec::new());
-    }
-    if let Some(rest) = reason.strip_prefix("the ticket authorizes module checksum ") {
-        let digest = rest
-            .split(',')
-            .next()
-            .and_then(|d| d.trim().parse().ok())
-            .unwrap_or_else(|| panic!("unexpected rejection: {reason}"));
-        return (Ok(None), vec![digest]);
-    }
-    panic!("unexpected upgrade rejection: {reason}")
 }

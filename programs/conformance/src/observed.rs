@@ -1,18 +1,20 @@
 //! What a user can see of one step, in one form for all three hosts, and
 //! how each host's own report turns into it.
 //!
-//! The node reports failures in receipts (`FailureReason`, whose program
-//! and VM failures carry the VM's text), the `MemoryHost` as a `VmError`,
-//! `TestEnv` as a `ProgramError` whose code says which refusal it is
-//! (`molt_sdk::testing::refusals`). [`Failure`] is the kind a user would
-//! act on, with the detail every host reports the same way: the abort code
-//! and message, the refused operation, the function, the ticket refusal's
-//! text (which comes from one `Display` in `molt-host-rules`).
+//! The node reports failures in receipts, which carry codes and structured
+//! data only (`FailureReason`: never the engine's or the host's text), the
+//! `MemoryHost` as a `VmError`, `TestEnv` as a `ProgramError` whose code
+//! says which refusal it is (`molt_sdk::testing::refusals`). [`Failure`] is
+//! the kind a user would act on, with the detail the hosts report: the abort
+//! code and message, the function, and, where the host says it (not in a
+//! node receipt), the refused operation, the ticket refusal's text (which
+//! comes from one `Display` in `molt-host-rules`) and the event's name.
+//! [`Failure::agrees`] compares what both sides carry.
 
 use molt_sdk::ProgramError;
 use molt_sdk::error::codes;
 use molt_sdk::testing::refusals;
-use molt_types::{Address, Digest, FailureReason};
+use molt_types::{Address, Digest, FailureReason, LimitKind, TrapCode};
 use molt_vm::VmError;
 use std::collections::BTreeMap;
 
@@ -24,13 +26,14 @@ pub enum Failure {
         code: u32,
         message: String,
     },
-    /// A write, event or ticket in a view call.
+    /// A write, event or ticket in a view call (the operation, where the
+    /// host says it).
     WriteInView {
-        operation: String,
+        operation: Option<String>,
     },
-    /// `molt.authorize_upgrade` refused, for this reason.
+    /// `molt.authorize_upgrade` refused (the reason, where the host says it).
     UpgradeNotAuthorized {
-        reason: String,
+        reason: Option<String>,
     },
     /// The function exists but may not be called this way.
     NotCallable {
@@ -44,7 +47,7 @@ pub enum Failure {
     },
     CallDepthExceeded,
     UndeclaredEvent {
-        name: String,
+        name: Option<String>,
     },
     /// Anything else, as the host said it (a scenario should not hit it).
     Other(String),
@@ -73,6 +76,30 @@ pub struct Observed {
 }
 
 impl Failure {
+    /// Whether `self` (the node's) and `other` name the same failure: equal,
+    /// except that a detail `self` does not carry matches any.
+    pub fn agrees(&self, other: &Failure) -> bool {
+        match (self, other) {
+            (Failure::WriteInView { operation: None }, Failure::WriteInView { .. })
+            | (
+                Failure::UpgradeNotAuthorized { reason: None },
+                Failure::UpgradeNotAuthorized { .. },
+            )
+            | (Failure::UndeclaredEvent { name: None }, Failure::UndeclaredEvent { .. }) => true,
+            (a, b) => a == b,
+        }
+    }
+
+    /// Whether a detail is missing that another host may supply.
+    pub fn lacks_detail(&self) -> bool {
+        matches!(
+            self,
+            Failure::WriteInView { operation: None }
+                | Failure::UpgradeNotAuthorized { reason: None }
+                | Failure::UndeclaredEvent { name: None }
+        )
+    }
+
     /// From a node receipt.
     pub fn from_receipt(reason: &FailureReason) -> Failure {
         match reason {
@@ -89,58 +116,37 @@ impl Failure {
             FailureReason::UnknownPackage { package } => {
                 Failure::UnknownPackage { package: *package }
             }
-            FailureReason::LimitExceeded { reason } => Failure::from_vm_text(reason),
-            FailureReason::Trap(text) => Failure::from_vm_text(text),
+            FailureReason::LimitExceeded(LimitKind::CallDepth { .. }) => Failure::CallDepthExceeded,
+            FailureReason::Trap(TrapCode::WriteInView) => Failure::WriteInView { operation: None },
+            FailureReason::Trap(TrapCode::UpgradeNotAuthorized) => {
+                Failure::UpgradeNotAuthorized { reason: None }
+            }
+            FailureReason::Trap(TrapCode::UndeclaredEvent) => {
+                Failure::UndeclaredEvent { name: None }
+            }
             other => Failure::Other(other.to_string()),
         }
     }
 
-    /// From the text of a `FailureReason` inside another message (a ticket
-    /// call's failure in a rejected upgrade).
-    pub fn from_receipt_text(text: &str) -> Failure {
-        if let Some(rest) = text.strip_prefix("the program aborted with code ") {
-            return aborted(rest).unwrap_or_else(|| Failure::Other(text.into()));
-        }
-        if let Some(rest) = text.strip_prefix("the program trapped: ") {
-            return Failure::from_vm_text(rest);
-        }
-        if let Some(rest) = text.strip_prefix("a limit was exceeded: ") {
-            return Failure::from_vm_text(rest);
-        }
-        if text.starts_with("function `") && text.contains("cannot be called") {
-            return Failure::NotCallable {
-                function: quoted(text).unwrap_or_default(),
-            };
-        }
-        if text.starts_with("package ") && text.contains(" has no function `") {
-            return Failure::UnknownFunction {
-                function: quoted(text).unwrap_or_default(),
-            };
-        }
-        Failure::from_vm_text(text)
-    }
-
-    /// From a `VmError`'s text (a node receipt's trap, a failed node view).
+    /// From a `VmError`'s text (a failed node view).
     pub fn from_vm_text(text: &str) -> Failure {
         if let Some(rest) = text.strip_prefix("program aborted with code ") {
             return aborted(rest).unwrap_or_else(|| Failure::Other(text.into()));
         }
         if let Some(reason) = text.strip_prefix("upgrade not authorized: ") {
             return Failure::UpgradeNotAuthorized {
-                reason: reason.into(),
+                reason: Some(reason.into()),
             };
         }
         if text.starts_with('`') && text.contains("` in a view call") {
             return Failure::WriteInView {
-                operation: quoted(text).unwrap_or_default(),
+                operation: quoted(text),
             };
         }
         if text.starts_with("event `")
             && text.ends_with("is not declared in the package's interface")
         {
-            return Failure::UndeclaredEvent {
-                name: quoted(text).unwrap_or_default(),
-            };
+            return Failure::UndeclaredEvent { name: quoted(text) };
         }
         if text.starts_with("function `") && text.contains("cannot be called") {
             return Failure::NotCallable {
@@ -171,10 +177,10 @@ impl Failure {
                 message: message.clone(),
             },
             VmError::WriteInView { operation } => Failure::WriteInView {
-                operation: (*operation).into(),
+                operation: Some((*operation).into()),
             },
             VmError::UpgradeNotAuthorized { message } => Failure::UpgradeNotAuthorized {
-                reason: message.clone(),
+                reason: Some(message.clone()),
             },
             VmError::NotCallable { name, .. } => Failure::NotCallable {
                 function: name.clone(),
@@ -184,7 +190,9 @@ impl Failure {
             },
             VmError::UnknownPackage { package } => Failure::UnknownPackage { package: *package },
             VmError::CallDepthExceeded { .. } => Failure::CallDepthExceeded,
-            VmError::UndeclaredEvent { name } => Failure::UndeclaredEvent { name: name.clone() },
+            VmError::UndeclaredEvent { name } => Failure::UndeclaredEvent {
+                name: Some(name.clone()),
+            },
             other => Failure::Other(other.to_string()),
         }
     }
@@ -194,10 +202,10 @@ impl Failure {
         let message = e.message.as_str();
         match e.code {
             refusals::UPGRADE_NOT_AUTHORIZED => Failure::UpgradeNotAuthorized {
-                reason: e.message.clone(),
+                reason: Some(e.message.clone()),
             },
             refusals::WRITE_IN_VIEW => Failure::WriteInView {
-                operation: quoted(message).unwrap_or_default(),
+                operation: quoted(message),
             },
             refusals::UNKNOWN_PACKAGE => Failure::from_vm_text(message),
             refusals::UNKNOWN_FUNCTION => Failure::UnknownFunction {
@@ -205,7 +213,7 @@ impl Failure {
             },
             refusals::CALL_DEPTH_EXCEEDED => Failure::CallDepthExceeded,
             refusals::UNDECLARED_EVENT => Failure::UndeclaredEvent {
-                name: quoted(message).unwrap_or_default(),
+                name: quoted(message),
             },
             codes::NOT_CALLABLE => Failure::NotCallable {
                 function: quoted(message).unwrap_or_default(),
@@ -243,43 +251,28 @@ mod tests {
         let vm = VmError::WriteInView {
             operation: "storage_set",
         };
-        let expected = Failure::WriteInView {
-            operation: "storage_set".into(),
+        let detailed = Failure::WriteInView {
+            operation: Some("storage_set".into()),
         };
-        assert_eq!(Failure::from_vm(&vm), expected);
-        assert_eq!(
-            Failure::from_receipt(&FailureReason::Trap(vm.to_string())),
-            expected
-        );
+        assert_eq!(Failure::from_vm(&vm), detailed);
         let native = ProgramError::new(refusals::WRITE_IN_VIEW, vm.to_string());
-        assert_eq!(Failure::from_program_error(&native), expected);
+        assert_eq!(Failure::from_program_error(&native), detailed);
+        assert_eq!(Failure::from_vm_text(&vm.to_string()), detailed);
+        // A receipt carries the kind only, which agrees with any operation.
+        let node = Failure::from_receipt(&FailureReason::Trap(TrapCode::WriteInView));
+        assert!(node.agrees(&detailed) && node.lacks_detail());
+        assert!(!detailed.agrees(&Failure::WriteInView {
+            operation: Some("emit_event".into())
+        }));
+        assert!(!node.agrees(&Failure::UpgradeNotAuthorized { reason: None }));
     }
 
     #[test]
-    fn receipt_texts_inside_rejections_are_read_back() {
-        let reason = FailureReason::Aborted {
-            code: 9,
-            message: "a: b".into(),
-        };
-        assert_eq!(
-            Failure::from_receipt_text(&reason.to_string()),
-            Failure::Aborted {
-                code: 9,
-                message: "a: b".into()
-            }
-        );
-        let refused = VmError::UpgradeNotAuthorized {
-            message: "there is no UpgradeCap 0x01".into(),
-        };
-        let reason = FailureReason::Trap(refused.to_string());
-        assert_eq!(
-            Failure::from_receipt_text(&reason.to_string()),
-            Failure::UpgradeNotAuthorized {
-                reason: "there is no UpgradeCap 0x01".into()
-            }
-        );
+    fn unknown_receipts_are_kept_as_text() {
+        let reason = FailureReason::Trap(TrapCode::IntegerOverflow);
+        assert!(matches!(Failure::from_receipt(&reason), Failure::Other(_)));
         assert!(matches!(
-            Failure::from_receipt_text("something new"),
+            Failure::from_vm_text("something new"),
             Failure::Other(_)
         ));
     }

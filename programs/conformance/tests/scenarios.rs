@@ -177,7 +177,7 @@ fn events_carry_the_emitting_program() {
     assert_eq!(
         o.result,
         Err(Failure::UndeclaredEvent {
-            name: "NotDeclared".into()
+            name: Some("NotDeclared".into())
         })
     );
 }
@@ -329,7 +329,7 @@ fn a_view_writes_nothing_itself_or_through_a_callee() {
     let n = c.names().clone();
     let refused = |operation: &str| {
         Err(Failure::WriteInView {
-            operation: operation.into(),
+            operation: Some(operation.into()),
         })
     };
     for (function, operation) in [
@@ -431,7 +431,7 @@ fn cross_program_calls_are_depth_limited() {
 
 fn refused(refusal: TicketRefusal) -> Result<Option<Vec<u8>>, Failure> {
     Err(Failure::UpgradeNotAuthorized {
-        reason: refusal.to_string(),
+        reason: Some(refusal.to_string()),
     })
 }
 

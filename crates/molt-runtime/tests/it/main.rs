@@ -1,8 +1,11 @@
 //! molt-runtime integration tests: real store, real Wasm, real signatures.
 
 mod constructors;
+mod determinism;
+mod faults;
 mod forge;
 mod griefing;
+mod machine;
 mod program_upgrades;
 mod programs;
 mod rejections;

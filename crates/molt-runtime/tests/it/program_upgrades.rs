@@ -34,7 +34,9 @@ fn view_u64(c: &Chain, pkg: &Address, function: &str) -> Result<u64, ViewError> 
 
 fn violations(r: &Receipt) -> Vec<String> {
     match &r.status {
-        ExecutionStatus::Failure(FailureReason::IncompatibleUpgrade { codes, .. }) => codes.clone(),
+        ExecutionStatus::Failure(FailureReason::IncompatibleUpgrade { violations, .. }) => {
+            violations.iter().map(|v| v.code.clone()).collect()
+        }
         other => panic!("expected an incompatible upgrade, got {other:?}"),
     }
 }
@@ -281,7 +283,7 @@ pub fn upgrade_with_ticket(
 
 fn rejected_because(r: &Receipt) -> String {
     match &r.status {
-        ExecutionStatus::Failure(FailureReason::UpgradeRejected { reason }) => reason.clone(),
+        ExecutionStatus::Failure(FailureReason::UpgradeRejected(reason)) => reason.to_string(),
         other => panic!("expected a rejected upgrade, got {other:?}"),
     }
 }
@@ -446,7 +448,12 @@ fn a_dependency_upgrade_does_not_relink_its_dependents() {
         },
     );
     assert!(
-        matches!(&r.status, ExecutionStatus::Failure(FailureReason::InvalidModule { reason }) if reason.contains("dependency `counter`")),
+        matches!(
+            &r.status,
+            ExecutionStatus::Failure(FailureReason::InvalidModule(
+                ModuleRejection::MissingDependency { version: 1, .. }
+            ))
+        ),
         "{r:?}"
     );
 }

@@ -87,7 +87,7 @@ fn program_failures_are_typed_and_change_nothing() {
     // Out of gas: a budget that covers the intrinsic cost but not the call.
     let seq = c.rt.account(&a.address()).unwrap().sequence_number;
     let probe = c.tx_with(&a, seq, 1, call(pkg, "increment", vec![]));
-    let budget = intrinsic_gas(c.rt.params(), &probe, probe.encode().len()) + 500;
+    let budget = intrinsic_gas(&c.rt.params().unwrap(), &probe, probe.encode().len()) + 500;
     let tx = c.tx_with(&a, seq, budget, call(pkg, "increment", vec![]));
     let p = c.block(vec![tx]);
     assert!(p.rejected.is_empty(), "{:?}", p.rejected);
@@ -115,9 +115,9 @@ fn invalid_module_is_rejected_with_the_reason() {
     .unwrap();
     let r = c.run(&dev_key(0), TransactionPayload::Publish { module: float });
     match r.status {
-        ExecutionStatus::Failure(FailureReason::InvalidModule { reason }) => {
-            assert!(reason.to_lowercase().contains("float"), "{reason}")
-        }
+        // The receipt holds the code only; `molt publish` and the VM's own
+        // error name the float instruction.
+        ExecutionStatus::Failure(FailureReason::InvalidModule(ModuleRejection::Invalid)) => {}
         other => panic!("expected InvalidModule, got {other:?}"),
     }
     let mut corrupted = molt_build::example("counter_v1").unwrap();

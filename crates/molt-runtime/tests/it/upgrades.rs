@@ -183,13 +183,15 @@ fn check(policy: UpgradePolicy, new: Interface, salt: u32, expected: &[&str]) {
         assert_eq!(c.rt.package_history(&pkg).unwrap().unwrap().1[0].version, 1);
     } else {
         match &r.status {
-            ExecutionStatus::Failure(FailureReason::IncompatibleUpgrade {
-                policy: p,
-                codes,
-                report,
-            }) => {
+            ExecutionStatus::Failure(
+                f @ FailureReason::IncompatibleUpgrade {
+                    policy: p,
+                    violations,
+                },
+            ) => {
                 assert_eq!(*p, policy);
-                assert_eq!(codes, expected, "{report}");
+                let codes: Vec<&str> = violations.iter().map(|v| v.code.as_str()).collect();
+                assert_eq!(codes, expected, "{f}");
             }
             other => panic!("{policy}: expected violations {expected:?}, got {other:?}"),
         }
@@ -387,7 +389,12 @@ fn dep_only_accepts_a_dependency_bump_and_nothing_else() {
     assert_eq!(r.status, ExecutionStatus::Success, "{r:?}");
 
     let codes = |r: &Receipt| match &r.status {
-        ExecutionStatus::Failure(FailureReason::IncompatibleUpgrade { codes, .. }) => codes.clone(),
+        ExecutionStatus::Failure(FailureReason::IncompatibleUpgrade { violations, .. }) => {
+            violations
+                .iter()
+                .map(|v| v.code.clone())
+                .collect::<Vec<_>>()
+        }
         other => panic!("expected violations, got {other:?}"),
     };
     // A code change, an added declaration, a dependency going down.
@@ -408,7 +415,12 @@ fn dep_only_accepts_a_dependency_bump_and_nothing_else() {
     missing.dependencies[0].version = 3;
     let r = upgrade(&c, &owner, pkg, module_for(&missing, 0));
     assert!(
-        matches!(&r.status, ExecutionStatus::Failure(FailureReason::InvalidModule { reason }) if reason.contains("no version 3")),
+        matches!(
+            &r.status,
+            ExecutionStatus::Failure(FailureReason::InvalidModule(
+                ModuleRejection::MissingDependency { version: 3, .. }
+            ))
+        ),
         "{r:?}"
     );
     assert_eq!(c.rt.package(&pkg).unwrap().unwrap().version, 2);
@@ -428,7 +440,8 @@ fn all_violations_are_reported_together() {
     let pkg = publish_module(&c, &dev_key(0), module_for(&base(), 0));
     let r = upgrade(&c, &dev_key(0), pkg, module_for(&i, 0));
     match r.status {
-        ExecutionStatus::Failure(FailureReason::IncompatibleUpgrade { mut codes, .. }) => {
+        ExecutionStatus::Failure(FailureReason::IncompatibleUpgrade { violations, .. }) => {
+            let mut codes: Vec<String> = violations.into_iter().map(|v| v.code).collect();
             codes.sort();
             assert_eq!(codes, ["E0101", "E0102", "E0202", "E0303"]);
         }
@@ -458,7 +471,10 @@ fn caps_only_tighten_and_immutable_stops_upgrades() {
         },
     );
     assert!(
-        matches!(&r.status, ExecutionStatus::Failure(FailureReason::CapDenied { reason }) if reason.contains("only be tightened")),
+        matches!(
+            &r.status,
+            ExecutionStatus::Failure(FailureReason::CapDenied(CapDenial::WouldLoosen { .. }))
+        ),
         "{r:?}"
     );
     assert_eq!(c.rt.upgrade_cap(&cap).unwrap().unwrap().policy, Additive);
@@ -467,7 +483,12 @@ fn caps_only_tighten_and_immutable_stops_upgrades() {
     let before = snapshot(&c, &pkg);
     let r = upgrade(&c, &dev_key(1), pkg, module_for(&base(), 1));
     assert!(
-        matches!(&r.status, ExecutionStatus::Failure(FailureReason::UpgradeRejected { reason }) if reason.contains("held by")),
+        matches!(
+            &r.status,
+            ExecutionStatus::Failure(FailureReason::UpgradeRejected(
+                UpgradeRejection::NotCapHolder { .. }
+            ))
+        ),
         "{r:?}"
     );
     let r = c.run(&dev_key(1), TransactionPayload::MakeImmutable { cap });
@@ -501,7 +522,10 @@ fn caps_only_tighten_and_immutable_stops_upgrades() {
     let before = snapshot(&c, &pkg);
     let r = upgrade(&c, &dev_key(1), pkg, module_for(&base(), 3));
     assert!(
-        matches!(&r.status, ExecutionStatus::Failure(FailureReason::UpgradeRejected { reason }) if reason.contains("immutable")),
+        matches!(
+            &r.status,
+            ExecutionStatus::Failure(FailureReason::UpgradeRejected(UpgradeRejection::Immutable))
+        ),
         "{r:?}"
     );
     assert_eq!(snapshot(&c, &pkg), before);

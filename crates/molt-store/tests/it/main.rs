@@ -2,8 +2,12 @@
 
 mod basics;
 mod crash;
+mod faults;
+mod forks;
 mod golden;
+mod pending;
 mod proofs;
 mod pruning;
 mod roots;
+mod snapshots;
 mod util;

@@ -52,8 +52,15 @@ fn header() -> BlockHeader {
     BlockHeader {
         chain_id: ChainId::dev(),
         height: 12,
+        epoch: 3,
         parent: sha3_256(b"parent"),
         state_root: sha3_256(b"state"),
+        receipts_root: receipts_root(&[Receipt {
+            transaction_id: transaction().id(),
+            status: ExecutionStatus::Success,
+            gas_used: 21_000,
+            events: vec![],
+        }]),
         transactions_root: transactions_root(&[transaction().id()]),
         proposer: Address::reserved(0x10),
         timestamp_ms: 1_790_000_000_000,
@@ -173,10 +180,13 @@ fn golden_receipt() {
                 needed: 5,
                 available: 4,
             },
-            FailureReason::Trap("unreachable".into()),
-            FailureReason::InvalidModule {
-                reason: "float".into(),
-            },
+            FailureReason::Trap(TrapCode::Unreachable),
+            FailureReason::Trap(TrapCode::Other),
+            FailureReason::InvalidModule(ModuleRejection::Invalid),
+            FailureReason::InvalidModule(ModuleRejection::MissingDependency {
+                original_id: Address::reserved(6),
+                version: 2,
+            }),
             FailureReason::UnknownPackage {
                 package: Address::reserved(5),
             },
@@ -186,29 +196,39 @@ fn golden_receipt() {
             },
             FailureReason::NotCallable {
                 function: "f".into(),
-                reason: "internal".into(),
+                reason: NotCallableReason::Internal,
             },
             FailureReason::InvalidArguments {
-                reason: "short".into(),
+                function: "f".into(),
             },
-            FailureReason::LimitExceeded {
-                reason: "memory".into(),
-            },
-            FailureReason::UpgradeRejected {
-                reason: "not the cap holder".into(),
-            },
+            FailureReason::LimitExceeded(LimitKind::Memory {
+                requested_pages: 17,
+                limit_pages: 16,
+            }),
+            FailureReason::UpgradeRejected(UpgradeRejection::NotCapHolder {
+                cap: Address::reserved(7),
+                holder: Address::reserved(8),
+            }),
+            FailureReason::UpgradeRejected(UpgradeRejection::TicketCallFailed {
+                package: Address::reserved(9),
+                function: "authorize".into(),
+                reason: Box::new(FailureReason::OutOfGas { budget: 3 }),
+            }),
             FailureReason::IncompatibleUpgrade {
                 policy: UpgradePolicy::Compatible,
-                codes: vec!["E0101".into()],
-                report: "r".into(),
+                violations: vec![ViolationRecord {
+                    code: "E0101".into(),
+                    declaration: "public fn add".into(),
+                }],
             },
             FailureReason::ConstructorRejected {
                 code: 7,
                 message: "no".into(),
             },
-            FailureReason::CapDenied {
-                reason: "only tighten".into(),
-            },
+            FailureReason::CapDenied(CapDenial::WouldLoosen {
+                from: UpgradePolicy::Additive,
+                to: UpgradePolicy::Compatible,
+            }),
         ],
     );
 }
