@@ -1,11 +1,14 @@
 //! The VM's view of the world during a transaction: program storage in the
-//! block's overlay, packages resolved from state.
+//! block's overlay, packages resolved from state, upgrade caps and the
+//! transaction's tickets. The rules (ticket admission, visibility, views,
+//! where `storage_next` starts) are decided by the VM with `molt-host-rules`,
+//! the same code the SDK's `TestEnv` runs; this host only answers from state.
 
 use crate::overlay::Overlay;
 use crate::state::UpgradeCap;
 use crate::state::{self, PackageRecord, PackageVersion};
 use molt_types::{Address, Digest, Event, codec};
-use molt_vm::{Host, HostError, PackageInfo};
+use molt_vm::{Host, HostError, PackageInfo, UpgradeTicket};
 
 /// Adapts the block overlay to [`molt_vm::Host`].
 #[derive(Debug)]
@@ -117,6 +120,11 @@ impl Host for RuntimeHost<'_, '_> {
     ) -> Result<Option<(Vec<u8>, Vec<u8>)>, HostError> {
         let base = state::data_prefix(ns);
         let full_prefix = state::data_key(ns, prefix);
+        // The overlay scans from `after` and stops at the first key without
+        // the prefix, so an `after` that sorts before the prefix must become
+        // "from the prefix" (it excludes nothing), or the scan would stop at
+        // a key between the two.
+        let after = molt_host_rules::storage::start(prefix, after).after();
         let full_after = after.map(|a| state::data_key(ns, a));
         let next = self
             .overlay
@@ -156,27 +164,41 @@ impl Host for RuntimeHost<'_, '_> {
             .ok_or_else(|| HostError::new(format!("code of {package_id} is missing")))
     }
 
-    fn authorize_upgrade(
-        &mut self,
-        program: &Address,
-        cap: &Address,
-        digest: &Digest,
-    ) -> Result<Result<(), String>, HostError> {
-        let Some(c) =
-            read_record::<UpgradeCap>(self.overlay, &state::cap_key(cap)).map_err(host_err)?
+    fn upgrade_cap_owner(&mut self, cap: &Address) -> Result<Option<Address>, HostError> {
+        Ok(
+            read_record::<UpgradeCap>(self.overlay, &state::cap_key(cap))
+                .map_err(host_err)?
+                .map(|c| c.owner),
+        )
+    }
+
+    /// The ticket lives in the overlay under `ticket/` ++ cap until the
+    /// upgrade of this transaction consumes it or the transaction ends
+    /// (`upgrade::take_tickets`), so a ticket of an earlier transaction is
+    /// never seen here.
+    fn issued_ticket(&mut self, cap: &Address) -> Result<Option<Digest>, HostError> {
+        let Some(bytes) = self
+            .overlay
+            .get(&state::ticket_key(cap))
+            .map_err(host_err)?
         else {
-            return Ok(Err(format!("there is no UpgradeCap {cap}")));
+            return Ok(None);
         };
-        if c.owner != *program {
-            return Ok(Err(format!(
-                "UpgradeCap {cap} is held by {}, not by this program {program}",
-                c.owner
-            )));
-        }
-        // Lives only until the upgrade of this transaction consumes it.
-        self.overlay
-            .put(state::ticket_key(cap), digest.as_bytes().to_vec());
-        Ok(Ok(()))
+        let digest: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+            HostError::new(format!(
+                "the ticket of UpgradeCap {cap} is {} bytes, not a 32-byte digest",
+                bytes.len()
+            ))
+        })?;
+        Ok(Some(Digest(digest)))
+    }
+
+    fn record_ticket(&mut self, ticket: UpgradeTicket) -> Result<(), HostError> {
+        self.overlay.put(
+            state::ticket_key(&ticket.cap),
+            ticket.digest.as_bytes().to_vec(),
+        );
+        Ok(())
     }
 
     fn checkpoint(&mut self) {
@@ -189,5 +211,75 @@ impl Host for RuntimeHost<'_, '_> {
 
     fn revert(&mut self) {
         self.overlay.revert();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use molt_store::{AuxBatch, Store, StoreConfig, WriteBatch};
+
+    const NS: Address = Address([7; 32]);
+
+    fn store(dir: &std::path::Path, committed: &[(&[u8], &[u8])]) -> Store {
+        let store = Store::open(&dir.join("state.redb"), StoreConfig::default()).unwrap();
+        let mut batch = WriteBatch::new();
+        for (k, v) in committed {
+            batch.put(state::data_key(&NS, k), v.to_vec());
+        }
+        store.commit(1, &batch, &AuxBatch::new()).unwrap();
+        store
+    }
+
+    fn next(
+        host: &mut RuntimeHost<'_, '_>,
+        prefix: &[u8],
+        after: Option<&[u8]>,
+    ) -> Option<Vec<u8>> {
+        host.storage_next(&NS, prefix, after)
+            .unwrap()
+            .map(|(k, _)| k)
+    }
+
+    #[test]
+    fn storage_next_from_before_the_prefix_sees_this_transactions_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path(), &[(b"b/0", b"old")]);
+        let mut overlay = Overlay::new(&store);
+        let mut host = RuntimeHost {
+            overlay: &mut overlay,
+        };
+        host.storage_set(&NS, b"a", b"1").unwrap();
+        host.storage_set(&NS, b"b/1", b"2").unwrap();
+        host.storage_remove(&NS, b"b/0").unwrap();
+        // "a" sorts before "b/": it excludes no key of the prefix, and the
+        // uncommitted "a" between them must not end the scan.
+        assert_eq!(next(&mut host, b"b/", Some(b"a")), Some(b"b/1".to_vec()));
+        assert_eq!(next(&mut host, b"b/", Some(b"")), Some(b"b/1".to_vec()));
+        assert_eq!(next(&mut host, b"b/", None), Some(b"b/1".to_vec()));
+        assert_eq!(next(&mut host, b"b/", Some(b"b/1")), None);
+        assert_eq!(next(&mut host, b"b/", Some(b"b0")), None);
+    }
+
+    #[test]
+    fn tickets_are_journaled_writes_of_the_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(dir.path(), &[]);
+        let mut overlay = Overlay::new(&store);
+        let mut host = RuntimeHost {
+            overlay: &mut overlay,
+        };
+        let cap = Address([0xca; 32]);
+        let ticket = UpgradeTicket {
+            program: NS,
+            cap,
+            digest: Digest([0xd1; 32]),
+        };
+        assert_eq!(host.issued_ticket(&cap).unwrap(), None);
+        host.checkpoint();
+        host.record_ticket(ticket).unwrap();
+        assert_eq!(host.issued_ticket(&cap).unwrap(), Some(ticket.digest));
+        host.revert();
+        assert_eq!(host.issued_ticket(&cap).unwrap(), None);
     }
 }

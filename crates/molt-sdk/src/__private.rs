@@ -141,18 +141,19 @@ pub mod constructor {
 pub use crate::testing::CallKind;
 
 /// Checks, in the native dispatcher, that a function of this visibility may
-/// be called this way, and marks the frame read-only for views.
+/// be called this way, and marks the frame read-only for views (a frame a
+/// view called is read-only already).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn begin_call(kind: CallKind, visibility: &str, view: bool, func: &str) {
     crate::testing::host::begin_call(kind, visibility, view, func)
 }
 
-/// The dispatcher's answer for an undeclared function.
+/// The native dispatcher's answer for an undeclared function: the node's
+/// `UnknownFunction` refusal (see `testing::refusals`).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn unknown_function(func: &str) -> ! {
-    let mut msg = String::from("the program declares no function `");
-    msg.push_str(func);
-    msg.push('`');
-    abort(codes::NOT_CALLABLE, &msg)
+    let e = crate::testing::host::unknown_function(func);
+    abort(e.code, &e.message)
 }
 
 /// Decodes generated interface bytes (host only: tests inspect them).

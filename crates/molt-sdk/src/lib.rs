@@ -76,7 +76,7 @@ pub mod prelude {
     pub use crate::env::{self, Context, context};
     pub use crate::error::{ErrorCode, ProgramError, abort, fail};
     pub use crate::events::{self, Event};
-    pub use crate::storage::{Item, Map};
+    pub use crate::storage::{self, Item, Map};
     pub use crate::upgrade;
     pub use crate::version::VersionGuard;
     pub use crate::{Address, BorshDeserialize, BorshSerialize, Digest};

@@ -211,3 +211,41 @@ impl<K: BorshDeserialize, V: BorshDeserialize> Iterator for MapIter<K, V> {
         Some((k, v))
     }
 }
+
+/// Raw keys and values of the program's own namespace, outside the typed
+/// layout: each function is one host call of the ABI (docs/host-abi.md).
+/// For programs that lay out their storage themselves; [`Item`] and [`Map`]
+/// are built on the same calls.
+pub mod raw {
+    use crate::__private::decode_stored;
+    use alloc::vec::Vec;
+
+    /// The value at `key` (`storage_get`).
+    pub fn get(key: &[u8]) -> Option<Vec<u8>> {
+        crate::sys::get(key)
+    }
+
+    /// Whether a value exists at `key` (`storage_has`).
+    pub fn has(key: &[u8]) -> bool {
+        crate::sys::has(key)
+    }
+
+    /// Writes `value` at `key` (`storage_set`; the call fails in a view).
+    pub fn set(key: &[u8], value: &[u8]) {
+        crate::sys::set(key, value)
+    }
+
+    /// Removes the value at `key`; whether there was one (`storage_remove`;
+    /// the call fails in a view).
+    pub fn remove(key: &[u8]) -> bool {
+        crate::sys::remove(key)
+    }
+
+    /// The first `(key, value)` whose key starts with `prefix` and, when
+    /// `after` is given, is strictly greater than `after`, in ascending byte
+    /// order of keys (`storage_next`). An `after` that sorts before `prefix`
+    /// excludes nothing.
+    pub fn next(prefix: &[u8], after: Option<&[u8]>) -> Option<(Vec<u8>, Vec<u8>)> {
+        crate::sys::next(prefix, after).map(|bytes| decode_stored("storage_next", &bytes))
+    }
+}

@@ -17,9 +17,39 @@
 //!
 //! [`TestEnv::call`] runs a closure as one transaction: an abort (or a Rust
 //! panic, code 0) comes back as `Err(ProgramError)` and, like on the node,
-//! every storage write and event of that transaction is discarded.
-//! [`TestEnv::invoke`] goes through the generated dispatcher instead, so the
-//! argument decoding, visibility and `view` rules of the ABI apply.
+//! every storage write, event and upgrade ticket of that transaction is
+//! discarded. [`TestEnv::invoke`] goes through the generated dispatcher
+//! instead, so the argument decoding, visibility and `view` rules of the
+//! ABI apply; [`TestEnv::call_program`] calls an installed program by id, as
+//! a `Call` transaction does.
+//!
+//! # The node's rules
+//!
+//! The host follows the node (DESIGN.md 7): the decisions that are not
+//! storage come from `molt_host_rules`, the code the node's VM runs, and the
+//! conformance suite (`programs/conformance`, docs/conformance.md) runs the
+//! same scenarios on the node, the VM's `MemoryHost` and here. In
+//! particular:
+//!
+//! - a program called by another sees the caller's original id as `caller`
+//!   and, in the rest of its context, the callee version that runs
+//!   ([`ProgramVersion`]: package id, original id, version, edition,
+//!   checksum, owner);
+//! - calls by original id reach the latest installed version, by package id
+//!   that version, and a declared dependency its pinned version;
+//! - a view, and everything it calls, may not write, emit or authorize;
+//!   programs may call `public` functions only; nesting is depth-limited;
+//! - an upgrade ticket needs the ticket call, a cap owned by the calling
+//!   program, and is one per cap per transaction; tickets live for one
+//!   transaction ([`TestEnv::tickets`]).
+//!
+//! Refusals the node reports as VM errors rather than aborts end the call
+//! here with a code from [`refusals`] and the node's message.
+//!
+//! Not modelled: gas (a fixed [`TestEnv::set_gas_left`]), the VM's size
+//! limits on keys, values, events and results, and the node's check of a
+//! transaction's arguments against the interface (a bad argument is the
+//! program's own `SdkBadArguments` abort here).
 
 use crate::env::Context;
 use crate::error::ProgramError;
@@ -35,6 +65,24 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 /// The interface model, to inspect `<program>::__molt_interface()`.
 pub use molt_interface as interface;
 pub use molt_interface::{Interface, TypeRef};
+
+/// Codes with which the native test host reports the refusals that the
+/// node reports as VM errors (not program aborts, so no interface lists
+/// them). The message is the node's.
+pub mod refusals {
+    /// A refused upgrade ticket (`UpgradeNotAuthorized` on the node).
+    pub const UPGRADE_NOT_AUTHORIZED: u32 = crate::upgrade::NOT_AUTHORIZED;
+    /// A write, event or ticket in a view call (`WriteInView`).
+    pub const WRITE_IN_VIEW: u32 = 1_000_031;
+    /// A call to a package that does not exist (`UnknownPackage`).
+    pub const UNKNOWN_PACKAGE: u32 = 1_000_032;
+    /// A call to a function the package does not declare (`UnknownFunction`).
+    pub const UNKNOWN_FUNCTION: u32 = 1_000_033;
+    /// Cross-program calls nested beyond the limit (`CallDepthExceeded`).
+    pub const CALL_DEPTH_EXCEEDED: u32 = 1_000_034;
+    /// An event the program's interface does not declare (`UndeclaredEvent`).
+    pub const UNDECLARED_EVENT: u32 = 1_000_035;
+}
 
 /// How a function is reached through a dispatcher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +112,55 @@ impl EmittedEvent {
     pub fn decode<T: BorshDeserialize>(&self) -> T {
         borsh::from_slice(&self.data)
             .unwrap_or_else(|e| panic!("event {} does not decode: {e}", self.name))
+    }
+}
+
+/// One version of a program that the test host can call, with what the
+/// node records for it: `molt_sdk::call` to its package id reaches it, a
+/// call to its original id reaches it while it is the highest version, and
+/// the callee's context carries these fields.
+#[derive(Debug, Clone)]
+pub struct ProgramVersion {
+    pub package_id: Address,
+    pub original_id: Address,
+    /// From 1.
+    pub version: u64,
+    /// From 0; the node gives version `n` edition `n - 1`.
+    pub edition: u16,
+    /// SHA3-256 of the version's module bytes (of the wasm32 build).
+    pub checksum: Digest,
+    /// The package owner (the publisher).
+    pub owner: Address,
+    /// The program's generated dispatcher, `<module>::__molt_dispatch`.
+    pub dispatch: Dispatch,
+    /// The program's interface (`<module>::__molt_interface()`), if known:
+    /// then functions are checked against it before the dispatcher runs,
+    /// its declared dependencies are called at their pinned versions, and
+    /// it may emit only its declared events.
+    pub interface: Option<Interface>,
+}
+
+impl ProgramVersion {
+    /// Version 1 of a program whose package id and original id are both
+    /// `id`, owned by [`TestEnv::ALICE`], with checksum
+    /// [`TestEnv::CHECKSUM`] and no known interface.
+    pub fn new(id: Address, dispatch: Dispatch) -> Self {
+        ProgramVersion {
+            package_id: id,
+            original_id: id,
+            version: 1,
+            edition: 0,
+            checksum: TestEnv::CHECKSUM,
+            owner: TestEnv::ALICE,
+            dispatch,
+            interface: None,
+        }
+    }
+
+    /// The same version with its interface known.
+    pub fn with_interface(mut self, interface: Interface) -> Self {
+        self.interface = Some(interface);
+        self
     }
 }
 
@@ -161,10 +258,20 @@ impl TestEnv {
         host::with(|h| h.gas = gas)
     }
 
+    /// How deep cross-program calls may nest (the transaction's call is
+    /// depth 1); the node's default unless set.
+    pub fn set_max_call_depth(&self, depth: u32) {
+        host::with(|h| h.max_call_depth = depth)
+    }
+
     /// Runs `f` as one transaction of the program under test. An abort or a
-    /// panic becomes `Err` and discards the transaction's writes and events.
+    /// panic becomes `Err` and discards the transaction's writes, events and
+    /// tickets. The tickets of the transaction before expire when it starts.
     pub fn call<R>(&self, f: impl FnOnce() -> R) -> Result<R, ProgramError> {
-        let snapshot = host::with(|h| (h.storage.clone(), h.events.len(), h.tickets.len()));
+        let snapshot = host::with(|h| {
+            h.tickets.clear();
+            (h.storage.clone(), h.events.len(), h.tickets.len())
+        });
         match catch_unwind(AssertUnwindSafe(f)) {
             Ok(r) => {
                 host::with(|h| h.reset_frames());
@@ -233,16 +340,65 @@ impl TestEnv {
 
     /// Makes program `id` (its package id and original id) callable by
     /// `molt_sdk::call`, running its dispatcher with its own storage
-    /// namespace and the caller set to the calling program.
+    /// namespace and the caller set to the calling program: version 1 as
+    /// [`ProgramVersion::new`] describes it. [`Self::install`] says more.
     pub fn register_program(&self, id: Address, dispatch: Dispatch) {
+        self.install(ProgramVersion::new(id, dispatch));
+    }
+
+    /// Installs a program version: callable by its package id, and by its
+    /// original id while it is the highest version installed.
+    pub fn install(&self, version: ProgramVersion) {
+        host::with(|h| h.install(version))
+    }
+
+    /// Calls `func` of the installed program `package` (an original id: its
+    /// latest version; or a package id) as a `Call` transaction from the
+    /// current caller: the program runs with the context of that version,
+    /// the caller, origin, block and ticket-call flag set on this `TestEnv`.
+    /// `args` and the result are encoded. Fails as the node does for an
+    /// unknown package, an unknown function or an `internal` one.
+    pub fn call_program(
+        &self,
+        package: &Address,
+        func: &str,
+        args: &[u8],
+    ) -> Result<Vec<u8>, ProgramError> {
+        let saved = host::with(|h| (h.frames[0].ctx.clone(), h.frames[0].interface.clone()));
+        let result = self.call(|| {
+            let dispatch = host::with(|h| {
+                let Some(target) = h.resolve(package) else {
+                    host::raise(host::unknown_package(package))
+                };
+                if let Some(interface) = &target.interface {
+                    host::check_callable(interface, func, molt_host_rules::CallOrigin::Transaction);
+                }
+                let v = target.version.clone();
+                let (dispatch, interface) = (v.dispatch, target.interface.clone());
+                let ctx = &mut h.frames[0].ctx;
+                ctx.package_id = v.package_id;
+                ctx.original_id = v.original_id;
+                ctx.version = v.version;
+                ctx.edition = v.edition;
+                ctx.checksum = v.checksum;
+                ctx.owner = v.owner;
+                h.frames[0].interface = interface;
+                h.current().return_data = None;
+                dispatch
+            });
+            dispatch(CallKind::Transaction, func, args);
+            host::with(|h| h.current().return_data.take().unwrap_or_default())
+        });
         host::with(|h| {
-            h.programs.insert(id, dispatch);
-        })
+            h.frames[0].ctx = saved.0;
+            h.frames[0].interface = saved.1;
+        });
+        result
     }
 
     /// Answers `molt_sdk::call(package, func, ..)` with `f(args) -> result`,
     /// both encoded; `Err` aborts the caller with that error. Mocks take
-    /// precedence over registered programs.
+    /// precedence over installed programs and skip the host's call rules.
     pub fn mock_call(
         &self,
         package: Address,
@@ -355,13 +511,15 @@ impl TestEnv {
         })
     }
 
-    /// Upgrade tickets issued by committed transactions, in order.
+    /// Upgrade tickets issued by the last transaction, in order (empty if
+    /// it failed). As on the node, a ticket lives for one transaction: the
+    /// next [`Self::call`] starts without it.
     pub fn tickets(&self) -> Vec<UpgradeTicket> {
         host::with(|h| h.tickets.clone())
     }
 
-    /// Removes and returns every ticket, as the node does when the upgrade
-    /// that follows consumes them (a cap has at most one ticket at a time).
+    /// Removes and returns every ticket, as the upgrade that follows the
+    /// ticket call consumes them on the node.
     pub fn take_tickets(&self) -> Vec<UpgradeTicket> {
         host::with(|h| core::mem::take(&mut h.tickets))
     }
@@ -377,324 +535,4 @@ pub struct UpgradeTicket {
     pub digest: Digest,
 }
 
-/// The thread-local host behind the SDK's calls on non-wasm targets.
-pub(crate) mod host {
-    use super::*;
-    use crate::error::codes;
-    use alloc::boxed::Box;
-    use alloc::collections::BTreeMap;
-    use core::cell::RefCell;
-    use std::sync::Once;
-
-    /// What an abort unwinds with.
-    struct AbortSignal(ProgramError);
-
-    pub(super) struct Frame {
-        pub(super) ctx: Context,
-        view: bool,
-        pub(super) return_data: Option<Vec<u8>>,
-    }
-
-    pub(super) struct HostState {
-        pub(super) storage: BTreeMap<Address, BTreeMap<Vec<u8>, Vec<u8>>>,
-        /// `frames[0]` is the program under test, set by [`TestEnv`]; a
-        /// cross-program call pushes a frame.
-        pub(super) frames: Vec<Frame>,
-        pub(super) events: Vec<EmittedEvent>,
-        pub(super) programs: BTreeMap<Address, Dispatch>,
-        pub(super) mocks: BTreeMap<(Address, String), Mock>,
-        pub(super) gas: u64,
-        /// Upgrade caps: id -> owner.
-        pub(super) caps: BTreeMap<Address, Address>,
-        pub(super) tickets: Vec<UpgradeTicket>,
-    }
-
-    fn default_context() -> Context {
-        Context {
-            caller: TestEnv::ALICE,
-            origin: TestEnv::ALICE,
-            block_height: 1,
-            block_time_ms: 1_700_000_000_000,
-            package_id: TestEnv::PROGRAM,
-            original_id: TestEnv::PROGRAM,
-            version: 1,
-            edition: 0,
-            checksum: TestEnv::CHECKSUM,
-            owner: TestEnv::ALICE,
-            ticket_call: false,
-        }
-    }
-
-    impl HostState {
-        fn new() -> Self {
-            HostState {
-                storage: BTreeMap::new(),
-                frames: alloc::vec![Frame {
-                    ctx: default_context(),
-                    view: false,
-                    return_data: None
-                }],
-                events: Vec::new(),
-                programs: BTreeMap::new(),
-                mocks: BTreeMap::new(),
-                gas: 1_000_000_000,
-                caps: BTreeMap::new(),
-                tickets: Vec::new(),
-            }
-        }
-
-        pub(super) fn current(&mut self) -> &mut Frame {
-            // `frames` is never empty: frame 0 is only ever edited.
-            let last = self.frames.len() - 1;
-            &mut self.frames[last]
-        }
-
-        pub(super) fn reset_frames(&mut self) {
-            self.frames.truncate(1);
-            self.frames[0].view = false;
-            self.frames[0].return_data = None;
-        }
-
-        fn namespace(&mut self) -> Address {
-            self.current().ctx.original_id
-        }
-
-        fn writable(&mut self, what: &str) {
-            if self.current().view {
-                let msg = std::format!("{what} in a view call");
-                raise(ProgramError::new(codes::PANIC, msg));
-            }
-        }
-    }
-
-    std::thread_local! {
-        static HOST: RefCell<HostState> = RefCell::new(HostState::new());
-    }
-
-    /// Runs `f` on the host state. Never call program code inside `f`.
-    pub(super) fn with<R>(f: impl FnOnce(&mut HostState) -> R) -> R {
-        HOST.with(|h| f(&mut h.borrow_mut()))
-    }
-
-    pub(super) fn reset() {
-        with(|h| *h = HostState::new());
-    }
-
-    fn raise(e: ProgramError) -> ! {
-        std::panic::panic_any(AbortSignal(e))
-    }
-
-    /// Aborts unwind silently; other panics still print.
-    pub(super) fn install_panic_hook() {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            let previous = std::panic::take_hook();
-            std::panic::set_hook(Box::new(move |info| {
-                if info.payload().downcast_ref::<AbortSignal>().is_none() {
-                    previous(info)
-                }
-            }));
-        });
-    }
-
-    pub(super) fn error_of(payload: Box<dyn core::any::Any + Send>) -> ProgramError {
-        if let Some(AbortSignal(e)) = payload.downcast_ref::<AbortSignal>() {
-            return e.clone();
-        }
-        let msg = if let Some(s) = payload.downcast_ref::<&str>() {
-            String::from(*s)
-        } else if let Some(s) = payload.downcast_ref::<String>() {
-            s.clone()
-        } else {
-            String::from("non-string panic payload")
-        };
-        ProgramError::new(codes::PANIC, std::format!("panic: {msg}"))
-    }
-
-    // The `sys` functions.
-
-    pub fn get(key: &[u8]) -> Option<Vec<u8>> {
-        with(|h| {
-            let ns = h.namespace();
-            h.storage.get(&ns).and_then(|s| s.get(key)).cloned()
-        })
-    }
-
-    pub fn has(key: &[u8]) -> bool {
-        get(key).is_some()
-    }
-
-    pub fn set(key: &[u8], val: &[u8]) {
-        with(|h| {
-            h.writable("storage_set");
-            let ns = h.namespace();
-            h.storage
-                .entry(ns)
-                .or_default()
-                .insert(key.to_vec(), val.to_vec());
-        })
-    }
-
-    pub fn remove(key: &[u8]) -> bool {
-        with(|h| {
-            h.writable("storage_remove");
-            let ns = h.namespace();
-            h.storage.get_mut(&ns).and_then(|s| s.remove(key)).is_some()
-        })
-    }
-
-    pub fn next(prefix: &[u8], after: Option<&[u8]>) -> Option<Vec<u8>> {
-        with(|h| {
-            let ns = h.namespace();
-            let store = h.storage.get(&ns)?;
-            // Start strictly after `after` when it is at or past the prefix,
-            // else at the prefix itself.
-            let found = match after {
-                Some(a) if a >= prefix => store
-                    .range::<[u8], _>((core::ops::Bound::Excluded(a), core::ops::Bound::Unbounded))
-                    .next(),
-                _ => store
-                    .range::<[u8], _>((
-                        core::ops::Bound::Included(prefix),
-                        core::ops::Bound::Unbounded,
-                    ))
-                    .next(),
-            }
-            .filter(|(k, _)| k.starts_with(prefix));
-            found.map(|(k, v)| crate::__private::encode(&(k.clone(), v.clone())))
-        })
-    }
-
-    pub fn get_foreign(program: &Address, key: &[u8]) -> Option<Vec<u8>> {
-        with(|h| h.storage.get(program).and_then(|s| s.get(key)).cloned())
-    }
-
-    pub fn emit(name: &str, data: &[u8]) {
-        with(|h| {
-            h.writable("emit_event");
-            let program = h.namespace();
-            h.events.push(EmittedEvent {
-                program,
-                name: String::from(name),
-                data: data.to_vec(),
-            });
-        })
-    }
-
-    pub fn context_bytes() -> Vec<u8> {
-        with(|h| crate::__private::encode(&h.current().ctx))
-    }
-
-    pub fn call_raw(package: &Address, func: &str, args: &[u8]) -> Vec<u8> {
-        let mock = with(|h| h.mocks.get(&(*package, String::from(func))).cloned());
-        if let Some(mock) = mock {
-            return match mock(args) {
-                Ok(bytes) => bytes,
-                Err(e) => raise(e),
-            };
-        }
-        let Some(dispatch) = with(|h| h.programs.get(package).copied()) else {
-            raise(ProgramError::new(
-                codes::NOT_CALLABLE,
-                std::format!(
-                    "no program or mock registered at {package} for `{func}` \
-                     (use TestEnv::register_program or TestEnv::mock_call)"
-                ),
-            ))
-        };
-        with(|h| {
-            let outer = h.current().ctx.clone();
-            let ctx = Context {
-                caller: outer.original_id,
-                origin: outer.origin,
-                block_height: outer.block_height,
-                block_time_ms: outer.block_time_ms,
-                package_id: *package,
-                original_id: *package,
-                version: 1,
-                edition: 0,
-                checksum: Digest::ZERO,
-                owner: outer.owner,
-                ticket_call: outer.ticket_call,
-            };
-            h.frames.push(Frame {
-                ctx,
-                view: false,
-                return_data: None,
-            });
-        });
-        dispatch(CallKind::Program, func, args);
-        with(|h| {
-            h.frames
-                .pop()
-                .and_then(|f| f.return_data)
-                .unwrap_or_default()
-        })
-    }
-
-    pub fn set_return(data: &[u8]) {
-        with(|h| h.current().return_data = Some(data.to_vec()))
-    }
-
-    pub fn abort(code: u32, msg: &str) -> ! {
-        raise(ProgramError::new(code, msg))
-    }
-
-    pub fn gas() -> u64 {
-        with(|h| h.gas)
-    }
-
-    /// `molt.authorize_upgrade`, with the checks the node makes; a refusal
-    /// aborts with [`crate::upgrade::NOT_AUTHORIZED`].
-    pub fn authorize(cap: &Address, digest: &Digest) {
-        let refused = with(|h| {
-            h.writable("authorize_upgrade");
-            let program = h.namespace();
-            let in_ticket = h.current().ctx.ticket_call;
-            let refused = match h.caps.get(cap) {
-                _ if !in_ticket => Some(std::string::String::from(
-                    "upgrade tickets can only be issued in the ticket call of an Upgrade \
-                     transaction (molt upgrade --ticket); this call changes nothing",
-                )),
-                None => Some(std::format!("no upgrade cap with id {cap}")),
-                Some(owner) if *owner != program => Some(std::format!(
-                    "cap {cap} is owned by {owner}, not by this program {program}"
-                )),
-                Some(_) => h.tickets.iter().find(|t| t.cap == *cap).map(|t| {
-                    std::format!(
-                        "cap {cap} already has a ticket for module {} in this transaction",
-                        t.digest
-                    )
-                }),
-            };
-            if refused.is_none() {
-                h.tickets.push(UpgradeTicket {
-                    program,
-                    cap: *cap,
-                    digest: *digest,
-                });
-            }
-            refused
-        });
-        if let Some(message) = refused {
-            raise(ProgramError::new(crate::upgrade::NOT_AUTHORIZED, message));
-        }
-    }
-
-    pub fn begin_call(kind: CallKind, visibility: &str, view: bool, func: &str) {
-        let refused = match (visibility, kind) {
-            ("internal", _) => Some("internal functions are not callable from outside"),
-            ("entry", CallKind::Program) => {
-                Some("entry functions are callable by transactions only, not by programs")
-            }
-            _ => None,
-        };
-        if let Some(why) = refused {
-            raise(ProgramError::new(
-                codes::NOT_CALLABLE,
-                std::format!("`{func}`: {why}"),
-            ));
-        }
-        with(|h| h.current().view = view);
-    }
-}
+pub(crate) mod host;

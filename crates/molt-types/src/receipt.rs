@@ -211,6 +211,9 @@ pub enum UpgradeRejection {
         function: String,
         reason: std::boxed::Box<FailureReason>,
     },
+    /// No longer produced: the cap's holder may issue the ticket in any call
+    /// the ticket call makes (docs/host-abi.md). Kept so that receipts that
+    /// hold it still decode.
     #[error("its UpgradeCap {cap} is held by {holder}, not by the ticket program {program}")]
     TicketProgramNotHolder {
         cap: Address,

@@ -49,7 +49,7 @@ impl Default for VmConfig {
             max_module_size: 512 * 1024,
             max_interface_size: 64 * 1024,
             max_memory_pages: 16,
-            max_call_depth: 8,
+            max_call_depth: molt_host_rules::DEFAULT_MAX_CALL_DEPTH,
             max_recursion_depth: 1024,
             max_value_stack_bytes: 1024 * 1024,
             max_gas_per_call: 1_000_000_000,

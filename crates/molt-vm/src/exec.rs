@@ -10,9 +10,9 @@ use crate::host::Host;
 use crate::imports;
 use crate::module::PreparedModule;
 use crate::vm::Vm;
+use molt_host_rules::{CallOrigin, calls};
 use molt_interface::{
     ALLOC_EXPORT, CONSTRUCTOR_EXPORT, FUNCTION_EXPORT_PREFIX, INIT_EXPORT, MEMORY_EXPORT, TypeRef,
-    Visibility,
 };
 use wasmi::errors::{ErrorKind, FuelError, MemoryError, TableError};
 use wasmi::{Extern, Instance, Memory, ResourceLimiter, Store, TrapCode};
@@ -90,19 +90,10 @@ pub(crate) struct Entry {
     pub(crate) returns_value: bool,
 }
 
-/// Who is calling, which decides the visibility rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Origin {
-    /// A transaction: `public` and `entry` functions.
-    Transaction,
-    /// Another program through `molt.call`: `public` functions only.
-    Program,
-}
-
 pub(crate) fn resolve_entry(
     module: &PreparedModule,
     target: &CallTarget,
-    origin: Origin,
+    origin: CallOrigin,
 ) -> Result<Entry, VmError> {
     let interface = module.interface();
     let fixed = |export: &str, declared: bool, entry_point: &'static str| {
@@ -128,18 +119,11 @@ pub(crate) fn resolve_entry(
             let decl = interface
                 .function(name)
                 .ok_or_else(|| VmError::UnknownFunction { name: name.clone() })?;
-            let allowed = match origin {
-                Origin::Transaction => decl.visibility != Visibility::Internal,
-                Origin::Program => decl.visibility == Visibility::Public,
-            };
-            if !allowed {
+            if !calls::may_call(decl.visibility, origin) {
                 return Err(VmError::NotCallable {
                     name: name.clone(),
                     visibility: decl.visibility,
-                    from: match origin {
-                        Origin::Transaction => "by a transaction",
-                        Origin::Program => "by another program (only public functions are)",
-                    },
+                    from: origin.describe(),
                 });
             }
             Ok(Entry {

@@ -41,6 +41,12 @@ pub struct UpgradeTicket {
 /// - **Determinism.** Every answer must be a function of committed state and
 ///   the writes made so far; `storage_next` returns keys in ascending byte
 ///   order.
+/// - **Rules.** The decisions that are not storage (ticket admission, who
+///   may call what, views, call depth, where `storage_next` starts) are made
+///   by the VM with `molt_host_rules`, the same code the SDK's native test
+///   host runs; a host only answers questions about its state. The VM passes
+///   `storage_next` an `after` only when it sorts at or after the prefix
+///   ([`molt_host_rules::storage::start`]).
 pub trait Host {
     /// The value at `key`, if any.
     fn storage_get(
@@ -100,28 +106,35 @@ pub trait Host {
     /// the VM's module cache does not already hold its checksum.
     fn package_code(&mut self, package_id: &Address) -> Result<Vec<u8>, HostError>;
 
-    /// Issues an upgrade ticket (`molt.authorize_upgrade`, DESIGN.md 2.2):
-    /// `program` (the running package's original id) authorizes the upgrade
-    /// through `cap` of exactly the module whose SHA3-256 checksum is
-    /// `digest`, for the rest of the transaction.
-    ///
-    /// The host checks that `cap` is an existing `UpgradeCap` owned by
-    /// `program` and records the ticket as a write: a later
-    /// [`Host::revert`] of an enclosing checkpoint must drop it. `Ok(Err(msg))`
-    /// refuses (the call ends with
-    /// [`VmError::UpgradeNotAuthorized`](crate::VmError::UpgradeNotAuthorized)
-    /// carrying `msg`, which should say why, e.g. who owns the cap);
-    /// `Err(HostError)` is a failure of the host itself.
-    ///
-    /// The default refuses: a host that knows no caps issues no tickets.
-    fn authorize_upgrade(
-        &mut self,
-        program: &Address,
-        cap: &Address,
-        digest: &Digest,
-    ) -> Result<Result<(), String>, HostError> {
-        let _ = (program, cap, digest);
-        Ok(Err("this host does not issue upgrade tickets".into()))
+    /// The owner of `UpgradeCap` `cap` (an account, or a program's original
+    /// id), `None` if there is no such cap. Asked by `molt.authorize_upgrade`
+    /// (DESIGN.md 2.2), which decides by
+    /// [`molt_host_rules::tickets::admit`]. The default knows no caps, so it
+    /// issues no tickets.
+    fn upgrade_cap_owner(&mut self, cap: &Address) -> Result<Option<Address>, HostError> {
+        let _ = cap;
+        Ok(None)
+    }
+
+    /// The digest of the ticket issued through `cap` earlier in the running
+    /// transaction, if any (one ticket per cap per transaction). Tickets of
+    /// a reverted call are gone; tickets of an earlier transaction have
+    /// expired.
+    fn issued_ticket(&mut self, cap: &Address) -> Result<Option<Digest>, HostError> {
+        let _ = cap;
+        Ok(None)
+    }
+
+    /// Records `ticket`, which the VM admitted: `ticket.program` (the running
+    /// package's original id) authorizes the upgrade through `ticket.cap` of
+    /// exactly the module whose SHA3-256 checksum is `ticket.digest`, for the
+    /// rest of the transaction. A write: a later [`Host::revert`] of an
+    /// enclosing checkpoint must drop it.
+    fn record_ticket(&mut self, ticket: UpgradeTicket) -> Result<(), HostError> {
+        Err(HostError::new(format!(
+            "this host admitted a ticket for UpgradeCap {} but cannot record it",
+            ticket.cap
+        )))
     }
 
     /// Opens a nested checkpoint.

@@ -5,7 +5,9 @@
 use crate::abi::{CallTarget, Context, HostFn};
 use crate::config::price;
 use crate::error::VmError;
-use crate::exec::{Invocation, Origin, Session, execute, resolve_entry};
+use crate::exec::{Invocation, Session, execute, resolve_entry};
+use crate::host::UpgradeTicket;
+use molt_host_rules::{CallOrigin, Resolution, calls, tickets};
 use molt_types::{Address, Digest, Event};
 use wasmi::{Caller, Func, Memory, Store};
 
@@ -322,6 +324,7 @@ fn storage_next(
     } else {
         None
     };
+    let after = molt_host_rules::storage::start(prefix, after).after();
     let found = s.host.storage_next(&s.context.original_id, prefix, after)?;
     let result = match found {
         Some(entry) => {
@@ -402,7 +405,7 @@ fn call(
         ),
     )?;
     let depth = c.data().depth.saturating_add(1);
-    if depth > config.max_call_depth {
+    if !calls::depth_allowed(depth, config.max_call_depth) {
         return Err(VmError::CallDepthExceeded {
             limit: config.max_call_depth,
         });
@@ -421,20 +424,13 @@ fn call(
     let vm = s.vm;
     // A declared dependency is linked at its exact version (DESIGN.md 2.1):
     // upgrading the dependency does not relink this package.
-    let pinned = s
-        .module
-        .interface()
-        .dependencies
-        .iter()
-        .find(|d| d.original_id == package)
-        .map(|d| d.version);
-    let info = match pinned {
-        Some(version) => s.host.resolve_version(&package, version)?,
-        None => s.host.resolve_package(&package)?,
+    let info = match calls::resolution(&s.module.interface().dependencies, &package) {
+        Resolution::Pinned { version } => s.host.resolve_version(&package, version)?,
+        Resolution::AsNamed => s.host.resolve_package(&package)?,
     }
     .ok_or(VmError::UnknownPackage { package })?;
     let callee = vm.load(&mut *s.host, &info)?;
-    let entry = resolve_entry(&callee, &CallTarget::Function(name), Origin::Program)?;
+    let entry = resolve_entry(&callee, &CallTarget::Function(name), CallOrigin::Program)?;
     let context = Context {
         caller: s.context.original_id,
         origin: s.context.origin,
@@ -452,7 +448,7 @@ fn call(
         entry: &entry,
         args: &args,
         context,
-        view: s.view || entry.view,
+        view: calls::runs_as_view(s.view, entry.view),
         depth,
     };
     let (result, used) = execute(vm, &mut *s.host, &callee, invocation, available);
@@ -503,7 +499,8 @@ fn gas_left(c: &mut Ctx<'_, '_>) -> Result<i64, VmError> {
 }
 
 /// `authorize_upgrade(cap, digest)`: priced like a `storage_set` of the
-/// 64 bytes it records (the ticket is transaction state).
+/// 64 bytes it records (the ticket is transaction state); admitted by
+/// [`tickets::admit`], recorded by the host.
 fn authorize_upgrade(c: &mut Ctx<'_, '_>, cap: i32, d: i32) -> Result<(), VmError> {
     write_guard(c, "authorize_upgrade")?;
     let gas = &c.data().vm.config().gas;
@@ -513,17 +510,39 @@ fn authorize_upgrade(c: &mut Ctx<'_, '_>, cap: i32, d: i32) -> Result<(), VmErro
     let (mem, s) = memory.data_and_store_mut(&mut *c);
     let cap = read_address(mem, "authorize_upgrade", cap)?;
     let digest = Digest(read_address(mem, "authorize_upgrade", d)?.0);
-    if !s.context.ticket_call {
+    let program = s.context.original_id;
+    let admitted = tickets::admit(
+        s.context.ticket_call,
+        &program,
+        &cap,
+        &mut HostTickets(&mut *s.host),
+    )?;
+    if let Err(refusal) = admitted {
         return Err(VmError::UpgradeNotAuthorized {
-            message: "upgrade tickets can only be issued in the ticket call of an Upgrade \
-                      transaction (molt upgrade --ticket); this call changes nothing"
-                .into(),
+            message: refusal.to_string(),
         });
     }
-    let program = s.context.original_id;
-    s.host
-        .authorize_upgrade(&program, &cap, &digest)?
-        .map_err(|message| VmError::UpgradeNotAuthorized { message })
+    s.host.record_ticket(UpgradeTicket {
+        program,
+        cap,
+        digest,
+    })?;
+    Ok(())
+}
+
+/// A host's caps and tickets, as ticket admission asks for them.
+struct HostTickets<'h>(&'h mut dyn crate::host::Host);
+
+impl tickets::TicketState for HostTickets<'_> {
+    type Error = crate::error::HostError;
+
+    fn cap_owner(&mut self, cap: &Address) -> Result<Option<Address>, Self::Error> {
+        self.0.upgrade_cap_owner(cap)
+    }
+
+    fn issued(&mut self, cap: &Address) -> Result<Option<Digest>, Self::Error> {
+        self.0.issued_ticket(cap)
+    }
 }
 
 #[cfg(test)]

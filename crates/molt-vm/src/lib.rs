@@ -52,6 +52,12 @@
 //! execution by gas ([`VmError::OutOfGas`], which reports the whole limit
 //! as used).
 //!
+//! The decisions that are not storage (who may call what, views, call
+//! depth, which version a call reaches, where `storage_next` starts, and
+//! whether `molt.authorize_upgrade` issues a ticket) come from
+//! `molt_host_rules`, the same code the SDK's native `TestEnv` runs; a
+//! [`Host`] only answers questions about its state.
+//!
 //! # Atomicity
 //!
 //! The VM calls [`Host`] methods directly and brackets every call (nested

@@ -1,9 +1,17 @@
 //! An in-memory [`Host`]: ordered maps and an undo journal. For tests, the
 //! bench, and SDK users who run programs without a node.
+//!
+//! It follows the node's rules (the conformance suite in
+//! `programs/conformance` checks it against the node and the SDK's
+//! `TestEnv`): storage namespaced by original id, `storage_next` in byte
+//! order, events and tickets undone with the call that made them, and
+//! tickets that live for one transaction, which here is one outermost
+//! [`Vm::call`](crate::Vm::call).
 
 use crate::abi::PackageInfo;
 use crate::error::HostError;
 use crate::host::{Host, StorageEntry, UpgradeTicket};
+use molt_host_rules::storage::Start;
 use molt_types::{Address, Digest, Event, sha3_256};
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -20,7 +28,7 @@ pub struct MemoryHost {
     latest: BTreeMap<Address, Address>,
     /// Upgrade caps: cap id -> owner (an account or a program's original id).
     caps: BTreeMap<Address, Address>,
-    /// Upgrade tickets issued so far, in order.
+    /// Upgrade tickets of the running (or last) transaction, in order.
     tickets: Vec<UpgradeTicket>,
     /// One undo log per open checkpoint, innermost last.
     journal: Vec<Vec<Undo>>,
@@ -45,8 +53,9 @@ impl MemoryHost {
     }
 
     /// Publishes `code` as a package version and returns its info, with the
-    /// checksum computed from `code`. The latest version of `original_id` is
-    /// the one with the highest `version`.
+    /// checksum computed from `code` and the edition the node gives that
+    /// version (`version - 1`: each upgrade adds one). The latest version of
+    /// `original_id` is the one with the highest `version`.
     pub fn publish(
         &mut self,
         package_id: Address,
@@ -55,27 +64,37 @@ impl MemoryHost {
         owner: Address,
         code: Vec<u8>,
     ) -> PackageInfo {
+        let edition = u16::try_from(version.saturating_sub(1)).unwrap_or(u16::MAX);
         let info = PackageInfo {
             package_id,
             original_id,
             version,
-            edition: 0,
+            edition,
             owner,
             checksum: sha3_256(&code),
         };
+        self.install(info.clone(), code);
+        info
+    }
+
+    /// Stores a package version exactly as `info` describes it (for example
+    /// one read from a node's state). `info.checksum` should be the SHA3-256
+    /// of `code`; if it is not, calls to this version fail with
+    /// [`VmError::ChecksumMismatch`](crate::VmError::ChecksumMismatch), as on
+    /// a node whose code does not match its record.
+    pub fn install(&mut self, info: PackageInfo, code: Vec<u8>) {
         let newer = match self
             .latest
-            .get(&original_id)
+            .get(&info.original_id)
             .and_then(|id| self.packages.get(id))
         {
-            Some((current, _)) => version >= current.version,
+            Some((current, _)) => info.version >= current.version,
             None => true,
         };
         if newer {
-            self.latest.insert(original_id, package_id);
+            self.latest.insert(info.original_id, info.package_id);
         }
-        self.packages.insert(package_id, (info.clone(), code));
-        info
+        self.packages.insert(info.package_id, (info, code));
     }
 
     /// The value at `key` in `namespace`.
@@ -116,14 +135,15 @@ impl MemoryHost {
         self.caps.get(cap).copied()
     }
 
-    /// Upgrade tickets issued by committed calls (and by the open ones), in
-    /// order.
+    /// Upgrade tickets issued by the running transaction, or by the last one
+    /// when none is running, in order. Each outermost call is one
+    /// transaction: its tickets expire when the next one starts.
     pub fn tickets(&self) -> &[UpgradeTicket] {
         &self.tickets
     }
 
-    /// Removes and returns every ticket, as a runtime does when the
-    /// transaction that issued them ends (test helper; not journaled).
+    /// Removes and returns every ticket, as a runtime's upgrade consumes
+    /// them (test helper; not journaled).
     pub fn take_tickets(&mut self) -> Vec<UpgradeTicket> {
         std::mem::take(&mut self.tickets)
     }
@@ -186,13 +206,13 @@ impl Host for MemoryHost {
         after: Option<&[u8]>,
     ) -> Result<Option<StorageEntry>, HostError> {
         // The smallest key strictly greater than `after` is `after ++ [0]`.
-        let start = match after {
-            Some(after) if after >= prefix => {
+        let start = match molt_host_rules::storage::start(prefix, after) {
+            Start::After(after) => {
                 let mut s = after.to_vec();
                 s.push(0);
                 s
             }
-            _ => prefix.to_vec(),
+            Start::AtPrefix => prefix.to_vec(),
         };
         let found = self
             .storage
@@ -221,39 +241,31 @@ impl Host for MemoryHost {
             .ok_or_else(|| HostError::new(format!("no code stored for package {package_id}")))
     }
 
-    /// Issues the ticket if `cap` exists and is owned by `program`; refuses
-    /// a second ticket for the same cap until [`MemoryHost::take_tickets`]
-    /// (one ticket authorizes one upgrade).
-    fn authorize_upgrade(
-        &mut self,
-        program: &Address,
-        cap: &Address,
-        digest: &Digest,
-    ) -> Result<Result<(), String>, HostError> {
-        let Some(owner) = self.caps.get(cap) else {
-            return Ok(Err(format!("no upgrade cap with id {cap}")));
-        };
-        if owner != program {
-            return Ok(Err(format!(
-                "cap {cap} is owned by {owner}, not by this program {program}"
-            )));
-        }
-        if let Some(t) = self.tickets.iter().find(|t| t.cap == *cap) {
-            return Ok(Err(format!(
-                "cap {cap} already has a ticket for module {} in this transaction",
-                t.digest
-            )));
-        }
-        self.tickets.push(UpgradeTicket {
-            program: *program,
-            cap: *cap,
-            digest: *digest,
-        });
-        self.log(Undo::Ticket);
-        Ok(Ok(()))
+    fn upgrade_cap_owner(&mut self, cap: &Address) -> Result<Option<Address>, HostError> {
+        Ok(self.caps.get(cap).copied())
     }
 
+    fn issued_ticket(&mut self, cap: &Address) -> Result<Option<Digest>, HostError> {
+        Ok(self
+            .tickets
+            .iter()
+            .find(|t| t.cap == *cap)
+            .map(|t| t.digest))
+    }
+
+    fn record_ticket(&mut self, ticket: UpgradeTicket) -> Result<(), HostError> {
+        self.tickets.push(ticket);
+        self.log(Undo::Ticket);
+        Ok(())
+    }
+
+    /// The outermost checkpoint opens a new transaction: the tickets of the
+    /// previous one expire, as on the node, where a ticket no upgrade of its
+    /// transaction consumed is dropped when the transaction ends.
     fn checkpoint(&mut self) {
+        if self.journal.is_empty() {
+            self.tickets.clear();
+        }
         self.journal.push(Vec::new());
     }
 

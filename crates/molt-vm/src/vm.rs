@@ -4,9 +4,10 @@ use crate::abi::{CallContext, CallTarget, PackageInfo};
 use crate::cache::{CacheStats, ModuleCache};
 use crate::config::VmConfig;
 use crate::error::{CallError, ConfigError, VmError};
-use crate::exec::{self, Invocation, Origin};
+use crate::exec::{self, Invocation};
 use crate::host::Host;
 use crate::module::{self, PreparedModule};
+use molt_host_rules::CallOrigin;
 use molt_types::sha3_256;
 use std::sync::{Arc, Mutex, MutexGuard};
 use wasmi::{CompilationMode, Config, Engine};
@@ -149,7 +150,7 @@ impl Vm {
                 max: self.config.max_gas_per_call,
             }));
         }
-        let entry = exec::resolve_entry(module, target, Origin::Transaction).map_err(fail)?;
+        let entry = exec::resolve_entry(module, target, CallOrigin::Transaction).map_err(fail)?;
         let invocation = Invocation {
             entry: &entry,
             args,

@@ -1,6 +1,6 @@
 use crate::sample::{self, Deposited, Error, Position, Shape};
 use molt_sdk::error::codes;
-use molt_sdk::testing::TestEnv;
+use molt_sdk::testing::{TestEnv, refusals};
 use molt_sdk::{Address, Digest, ProgramError};
 
 fn setup() -> TestEnv {
@@ -102,7 +102,8 @@ fn dispatcher_decodes_args_and_enforces_visibility_and_views() {
     let err = env
         .invoke::<()>(sample::__molt_dispatch, "nope", &())
         .unwrap_err();
-    assert_eq!(err.code, codes::NOT_CALLABLE);
+    assert_eq!(err.code, refusals::UNKNOWN_FUNCTION);
+    assert_eq!(err.message, "package declares no function `nope`");
     let err = env
         .invoke::<()>(sample::__molt_dispatch, "bad_view", &())
         .unwrap_err();
@@ -134,7 +135,11 @@ fn maps_iterate_in_key_byte_order() {
 fn cross_program_calls_mocks_and_foreign_storage() {
     let env = setup();
     let err = env.call(sample::token_supply).unwrap_err();
-    assert_eq!(err.code, codes::NOT_CALLABLE);
+    assert_eq!(err.code, refusals::UNKNOWN_PACKAGE);
+    assert_eq!(
+        err.message,
+        format!("no package with id {}", sample::deps::TOKEN)
+    );
     env.mock_call_typed(sample::deps::TOKEN, "supply", |(): ()| Ok(1_000u128));
     assert_eq!(env.call(sample::token_supply), Ok(1_000));
     env.mock_call(sample::deps::TOKEN, "supply", |_| {

@@ -3,6 +3,7 @@
 
 mod host;
 mod interface;
+mod nested;
 mod upgrade;
 
 /// A program exercising every kind of declaration.

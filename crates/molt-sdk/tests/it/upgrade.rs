@@ -36,11 +36,42 @@ fn owner_program_gets_a_ticket() {
         digest: DIGEST,
     };
     assert_eq!(env.tickets(), [ticket]);
-    // One ticket per cap until the upgrade consumes it.
-    let err = env.call(|| upgrader::authorize(CAP, DIGEST)).unwrap_err();
-    assert_eq!(err.code, NOT_AUTHORIZED);
     assert_eq!(env.take_tickets(), [ticket]);
     assert!(env.tickets().is_empty());
+}
+
+#[test]
+fn one_ticket_per_cap_per_transaction() {
+    let env = TestEnv::new();
+    env.set_ticket_call(true);
+    env.add_cap(CAP, TestEnv::PROGRAM);
+    let err = env
+        .call(|| {
+            upgrader::authorize(CAP, DIGEST);
+            upgrader::authorize(CAP, Digest([7; 32]))
+        })
+        .unwrap_err();
+    assert_eq!(err.code, NOT_AUTHORIZED);
+    assert_eq!(
+        err.message,
+        format!(
+            "UpgradeCap {CAP} already has a ticket in this transaction (for module {DIGEST}); \
+             one ticket authorizes one upgrade"
+        )
+    );
+    assert!(env.tickets().is_empty());
+    // A ticket lives for its transaction: the next one may issue again.
+    env.call(|| upgrader::authorize(CAP, DIGEST)).unwrap();
+    env.call(|| upgrader::authorize(CAP, Digest([7; 32])))
+        .unwrap();
+    assert_eq!(
+        env.tickets(),
+        [UpgradeTicket {
+            program: TestEnv::PROGRAM,
+            cap: CAP,
+            digest: Digest([7; 32]),
+        }]
+    );
 }
 
 #[test]
@@ -49,13 +80,13 @@ fn refusals_name_the_reason() {
     env.set_ticket_call(true);
     let err = env.call(|| upgrader::authorize(CAP, DIGEST)).unwrap_err();
     assert_eq!(err.code, NOT_AUTHORIZED);
-    assert_eq!(err.message, format!("no upgrade cap with id {CAP}"));
+    assert_eq!(err.message, format!("there is no UpgradeCap {CAP}"));
     env.add_cap(CAP, TestEnv::ALICE);
     let err = env.call(|| upgrader::authorize(CAP, DIGEST)).unwrap_err();
     assert_eq!(
         err.message,
         format!(
-            "cap {CAP} is owned by {}, not by this program {}",
+            "UpgradeCap {CAP} is owned by {}, not by this program {}",
             TestEnv::ALICE,
             TestEnv::PROGRAM
         )

@@ -22,6 +22,8 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("counter_client", "counter_client"),
     ("upgrader_multisig", "upgrader_multisig"),
     ("upgrader_timelock", "upgrader_timelock"),
+    ("conformance_probe", "conformance_probe"),
+    ("conformance_callee", "conformance_callee"),
 ];
 
 fn interface(name: &str) -> Interface {

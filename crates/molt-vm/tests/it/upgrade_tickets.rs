@@ -24,6 +24,11 @@ const BODY: &str = r#"
   (func (export "molt:fn:forward") (param $p i32) (param $l i32)
     (drop (call $call (local.get $p) (i32.const 32) (i32.const 9)
       (i32.add (local.get $p) (i32.const 32)) (i32.const 64))))
+  ;; Two tickets for the same cap in one transaction (the second digest is
+  ;; the first with its bytes as given: the same cap either way).
+  (func (export "molt:fn:authorize_twice") (param $p i32) (param $l i32)
+    (call $authorize_upgrade (local.get $p) (i32.add (local.get $p) (i32.const 32)))
+    (call $authorize_upgrade (local.get $p) (i32.add (local.get $p) (i32.const 32))))
   (func (export "molt:fn:bad_ptr")
     (call $authorize_upgrade (i32.const 65530) (i32.const 0)))
 "#;
@@ -37,6 +42,7 @@ fn program() -> Vec<u8> {
             function("authorize_view", Public, true, true, TypeRef::Unit),
             function("authorize_then_fail", Public, false, true, TypeRef::Unit),
             function("forward", Public, false, true, TypeRef::Unit),
+            function("authorize_twice", Public, false, true, TypeRef::Unit),
             function("bad_ptr", Public, false, false, TypeRef::Unit),
         ],
     )
@@ -148,7 +154,7 @@ fn cap_owned_by_someone_else_is_refused() {
     assert_eq!(
         message,
         format!(
-            "cap {CAP} is owned by {}, not by this program {PROGRAM}",
+            "UpgradeCap {CAP} is owned by {}, not by this program {PROGRAM}",
             addr(9)
         )
     );
@@ -157,7 +163,7 @@ fn cap_owned_by_someone_else_is_refused() {
     let e = VmError::UpgradeNotAuthorized { message };
     assert!(
         e.to_string()
-            .starts_with("upgrade not authorized: cap 0xcaca")
+            .starts_with("upgrade not authorized: UpgradeCap 0xcaca")
     );
 }
 
@@ -165,23 +171,36 @@ fn cap_owned_by_someone_else_is_refused() {
 fn unknown_cap_is_refused() {
     let mut s = Setup::new();
     let message = refusal(s.call("authorize", &args(CAP, DIGEST)).unwrap_err());
-    assert_eq!(message, format!("no upgrade cap with id {CAP}"));
+    assert_eq!(message, format!("there is no UpgradeCap {CAP}"));
     assert!(s.host.tickets().is_empty());
 }
 
 #[test]
-fn one_ticket_per_cap_until_taken() {
+fn one_ticket_per_cap_per_transaction() {
     let mut s = Setup::new();
     s.host.add_cap(CAP, PROGRAM);
-    s.call("authorize", &args(CAP, DIGEST)).unwrap();
-    let message = refusal(
-        s.call("authorize", &args(CAP, Digest([7; 32])))
-            .unwrap_err(),
+    let message = refusal(s.call("authorize_twice", &args(CAP, DIGEST)).unwrap_err());
+    assert_eq!(
+        message,
+        format!(
+            "UpgradeCap {CAP} already has a ticket in this transaction (for module {DIGEST}); \
+             one ticket authorizes one upgrade"
+        )
     );
-    assert!(message.contains("already has a ticket"), "{message}");
-    assert_eq!(s.host.take_tickets().len(), 1);
+    // The refusal failed the call, which took its first ticket with it.
+    assert!(s.host.tickets().is_empty());
+    // Each call is a transaction: the next one may issue a ticket again,
+    // and the ticket of the one before has expired.
+    s.call("authorize", &args(CAP, DIGEST)).unwrap();
     s.call("authorize", &args(CAP, Digest([7; 32]))).unwrap();
-    assert_eq!(s.host.tickets()[0].digest, Digest([7; 32]));
+    assert_eq!(
+        s.host.tickets(),
+        &[UpgradeTicket {
+            program: PROGRAM,
+            cap: CAP,
+            digest: Digest([7; 32]),
+        }]
+    );
 }
 
 #[test]
@@ -249,7 +268,7 @@ fn pointers_are_bounds_checked() {
     );
 }
 
-/// A host that keeps the default `authorize_upgrade`.
+/// A host that keeps the default cap and ticket methods: it knows no caps.
 struct NoTickets(MemoryHost);
 
 impl Host for NoTickets {
@@ -306,6 +325,6 @@ fn default_host_issues_no_tickets() {
         ticket_call: true,
     };
     let message = refusal(s.call("authorize", &args(CAP, DIGEST)).unwrap_err());
-    assert_eq!(message, "this host does not issue upgrade tickets");
+    assert_eq!(message, format!("there is no UpgradeCap {CAP}"));
     assert!(s.host.0.tickets().is_empty());
 }
