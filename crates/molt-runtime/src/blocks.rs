@@ -26,6 +26,7 @@ use molt_types::{
     Block, BlockHeader, BlockId, Receipt, SignedTransaction, codec, receipts_root,
     transactions_root,
 };
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
 /// A block executed here and not yet finalized or discarded.
@@ -34,6 +35,23 @@ pub(crate) struct PendingBlock {
     pub(crate) block: Block,
     pub(crate) receipts: Vec<Receipt>,
     pub(crate) prepared: PreparedBlock,
+}
+
+/// `root` and every pending block that descends from it. Parents are at
+/// lower heights, so one pass in height order finds every descendant.
+fn descendants(pending: &BTreeMap<BlockId, PendingBlock>, root: BlockId) -> BTreeSet<BlockId> {
+    let mut by_height: Vec<(u64, &BlockId, BlockId)> = pending
+        .iter()
+        .map(|(id, b)| (b.block.header.height, id, b.block.header.parent))
+        .collect();
+    by_height.sort();
+    let mut found: BTreeSet<BlockId> = [root].into();
+    for (_, child, parent) in by_height {
+        if found.contains(&parent) {
+            found.insert(*child);
+        }
+    }
+    found
 }
 
 /// The parent a block executes on.
@@ -436,23 +454,7 @@ impl StateMachine for Runtime {
         // Keep only the descendants of the finalized block.
         let mut pending = self.pending_lock();
         pending.remove(id);
-        let mut keep: std::collections::BTreeSet<BlockId> = [*id].into();
-        let mut by_height: Vec<(u64, BlockId, BlockId)> = pending
-            .values()
-            .map(|b| {
-                (
-                    b.block.header.height,
-                    b.block.header.id(),
-                    b.block.header.parent,
-                )
-            })
-            .collect();
-        by_height.sort();
-        for (_, child, parent) in by_height {
-            if keep.contains(&parent) {
-                keep.insert(child);
-            }
-        }
+        let keep = descendants(&pending, *id);
         pending.retain(|k, _| keep.contains(k));
         Ok(Finalized {
             block: p.block,
@@ -462,23 +464,7 @@ impl StateMachine for Runtime {
 
     fn discard(&self, id: &BlockId) {
         let mut pending = self.pending_lock();
-        let mut gone: std::collections::BTreeSet<BlockId> = [*id].into();
-        let mut by_height: Vec<(u64, BlockId, BlockId)> = pending
-            .values()
-            .map(|b| {
-                (
-                    b.block.header.height,
-                    b.block.header.id(),
-                    b.block.header.parent,
-                )
-            })
-            .collect();
-        by_height.sort();
-        for (_, child, parent) in by_height {
-            if gone.contains(&parent) {
-                gone.insert(child);
-            }
-        }
+        let gone = descendants(&pending, *id);
         pending.retain(|k, _| !gone.contains(k));
     }
 
