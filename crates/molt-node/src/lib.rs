@@ -17,6 +17,7 @@
 mod journal;
 mod json;
 mod mempool;
+mod network;
 mod producer;
 mod rpc;
 mod server;
@@ -26,6 +27,8 @@ mod ws_only;
 
 pub use journal::{JOURNAL_FILE, JournalError, MempoolJournal, Recovered};
 pub use mempool::{Mempool, MempoolConfig, MempoolError};
+pub use molt_consensus::{Peer, Role};
+pub use network::NetworkSettings;
 pub use producer::{AdmitError, Node, NodeConfig, NodeError, NodeHandle};
 pub use server::{RpcConfig, RpcConfigError, ServeError};
 

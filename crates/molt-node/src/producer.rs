@@ -9,15 +9,17 @@
 
 use crate::journal::{JournalError, MempoolJournal, readmit};
 use crate::mempool::{Mempool, MempoolConfig, MempoolError};
+use crate::network::{NetworkSettings, start_engine};
 use crate::rpc;
 use crate::server::{self, RpcConfig, RpcServer};
 use crate::status::RpcLoad;
+use molt_consensus::TransactionRelay;
 use molt_runtime::{Genesis, Rejection, Runtime, RuntimeError};
 use molt_store::StoreConfig;
 use molt_types::{Address, SignedTransaction, TransactionId};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
@@ -34,6 +36,9 @@ pub struct NodeConfig {
     pub store: StoreConfig,
     /// Limits and timeouts of the RPC server.
     pub rpc: RpcConfig,
+    /// Join a network through the consensus engine; `None`: the single
+    /// producer (propose and finalize every `block_time`, no peers).
+    pub network: Option<NetworkSettings>,
 }
 
 impl NodeConfig {
@@ -48,6 +53,7 @@ impl NodeConfig {
             max_block_transactions: 5_000,
             store: StoreConfig::default(),
             rpc: RpcConfig::default(),
+            network: None,
         }
     }
 }
@@ -65,6 +71,8 @@ pub enum NodeError {
     BlockTime,
     #[error("a node task failed unexpectedly: {0}")]
     Task(String),
+    #[error("consensus: {0}")]
+    Consensus(String),
 }
 
 /// Why a submitted transaction was not accepted into the mempool.
@@ -91,9 +99,11 @@ pub struct Shared {
     pub rpc: RpcConfig,
     /// Becomes true when the node stops: the producer and subscriptions end.
     pub stopping: watch::Sender<bool>,
+    /// On a network: relays accepted transactions to peers.
+    relay: OnceLock<TransactionRelay>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -113,13 +123,33 @@ impl Shared {
             load: RpcLoad::default(),
             rpc,
             stopping: watch::channel(false).0,
+            relay: OnceLock::new(),
         }
+    }
+
+    /// Relay accepted transactions through `relay` from now on.
+    pub(crate) fn set_relay(&self, relay: TransactionRelay) {
+        let _ = self.relay.set(relay);
     }
 
     /// Admits a transaction that passed the runtime's check: into the
     /// mempool, then into the journal; if journaling fails it is taken out
     /// of the mempool again, so an accepted transaction is always journaled.
+    /// On a network, an admitted transaction is also relayed to every peer.
     pub fn admit(
+        &self,
+        tx: SignedTransaction,
+        encoded: &[u8],
+    ) -> Result<TransactionId, AdmitError> {
+        let id = self.admit_unrelayed(tx, encoded)?;
+        if let Some(relay) = self.relay.get() {
+            relay.relay(encoded.to_vec());
+        }
+        Ok(id)
+    }
+
+    /// [`Shared::admit`] without relaying (for transactions peers relayed).
+    pub fn admit_unrelayed(
         &self,
         tx: SignedTransaction,
         encoded: &[u8],
@@ -206,7 +236,25 @@ impl Node {
             ));
         };
         let rx = shared.stopping.subscribe();
-        let producer = tokio::spawn(produce(Arc::clone(&shared), config, proposer, rx));
+        let producer = match config.network.clone() {
+            None => tokio::spawn(produce(Arc::clone(&shared), config, proposer, rx)),
+            Some(settings) => {
+                let s = Arc::clone(&shared);
+                let data_dir = config.data_dir.clone();
+                let engine = tokio::task::spawn_blocking(move || {
+                    start_engine(
+                        &s,
+                        &settings,
+                        &data_dir,
+                        config.block_time,
+                        config.max_block_transactions,
+                    )
+                })
+                .await
+                .map_err(|e| NodeError::Task(e.to_string()))??;
+                tokio::spawn(follow(engine, rx))
+            }
+        };
         Ok(NodeHandle {
             rpc_addr: server.local_addr,
             producer,
@@ -248,6 +296,25 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Runs until the node stops or the engine stops by itself (a fatal error).
+async fn follow(
+    mut engine: molt_consensus::EngineHandle,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), NodeError> {
+    let failed = tokio::select! {
+        r = engine.wait() => Some(r),
+        _ = shutdown.changed() => None,
+    };
+    if let Some(r) = failed {
+        r.map_err(|e| NodeError::Consensus(e.to_string()))?;
+        return Err(NodeError::Consensus("the consensus engine stopped".into()));
+    }
+    tokio::task::spawn_blocking(move || engine.stop())
+        .await
+        .map_err(|e| NodeError::Task(e.to_string()))?
+        .map_err(|e| NodeError::Consensus(e.to_string()))
+}
+
 async fn produce(
     shared: Arc<Shared>,
     config: NodeConfig,
@@ -286,7 +353,10 @@ async fn produce(
 /// After a block: removes from the mempool what was included or can never
 /// be, then compacts or flushes the journal. A journal that cannot be
 /// written stops the node: accepted transactions would no longer survive.
-fn settle(shared: &Shared, produced: &molt_runtime::ProducedBlock) -> Result<(), NodeError> {
+pub(crate) fn settle(
+    shared: &Shared,
+    produced: &molt_runtime::ProducedBlock,
+) -> Result<(), NodeError> {
     let mut pool = lock(&shared.mempool);
     for tx in &produced.block.transactions {
         pool.remove(&tx.id());
