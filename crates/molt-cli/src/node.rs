@@ -1,4 +1,5 @@
-//! `molt node --dev`: run a local chain.
+//! `molt node --dev`: run a local chain; `molt node --config FILE`: run a
+//! validator or (`--full`) a follower of a network.
 
 use crate::NodeLaunch;
 use crate::output::Output;
@@ -15,8 +16,16 @@ fn default_ms(pick: fn(&RpcConfig) -> Duration) -> u64 {
 #[derive(Debug, clap::Args)]
 pub struct NodeArgs {
     /// Run a single-validator local chain with funded dev accounts (dev0..dev3).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "config")]
     pub dev: bool,
+    /// Run a node of a network from a TOML config file (key file, listen
+    /// address, peers, genesis file, data directory, RPC address; see
+    /// docs/network.md). `molt testnet` writes such files.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// With --config: follow the chain and serve RPC without voting.
+    #[arg(long, requires = "config")]
+    pub full: bool,
     /// Where the chain's state, blocks and receipts live. Default: <home>/dev.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -52,13 +61,18 @@ pub struct NodeArgs {
     pub rpc_ws_inactive_limit: u64,
 }
 
-/// The longest `--block-time`: one hour.
-const MAX_BLOCK_TIME_MS: u64 = 3_600_000;
+use molt_node::MAX_BLOCK_TIME_MS;
 
 /// Checks the arguments and builds the node's configuration.
 fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
+    if let Some(file) = &args.config {
+        let mut config =
+            molt_node::load_node_config(file, args.full).map_err(|e| anyhow!("{e}"))?;
+        config.rpc = rpc_config(&args)?;
+        return Ok(config);
+    }
     if !args.dev {
-        bail!("only dev mode exists so far: run `molt node --dev`");
+        bail!("give --dev for a local chain, or --config FILE for a node of a network");
     }
     if !(1..=MAX_BLOCK_TIME_MS).contains(&args.block_time) {
         bail!(
@@ -66,7 +80,7 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
             args.block_time
         );
     }
-    let data_dir = args.data_dir.unwrap_or_else(|| home.join("dev"));
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| home.join("dev"));
     if data_dir.is_file() {
         bail!(
             "--data-dir {} is a file; give a directory (it is created if missing)",
@@ -78,7 +92,13 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
         args.rpc_port,
         Duration::from_millis(args.block_time),
     );
-    config.rpc = RpcConfig {
+    config.rpc = rpc_config(&args)?;
+    Ok(config)
+}
+
+/// The RPC limits from the --rpc-* flags.
+fn rpc_config(args: &NodeArgs) -> Result<RpcConfig> {
+    let rpc = RpcConfig {
         max_connections: args.rpc_max_connections,
         max_subscriptions_per_connection: args.rpc_max_subscriptions,
         header_read_timeout: Duration::from_millis(args.rpc_header_timeout),
@@ -89,15 +109,18 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
         ..RpcConfig::default()
     };
     // Checked here too so a bad flag is reported before the chain is opened.
-    config
-        .rpc
-        .check()
+    rpc.check()
         .map_err(|e| anyhow!("{e} (see `molt node --help` for the --rpc-* options)"))?;
-    Ok(config)
+    Ok(rpc)
 }
 
 pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Result<()> {
+    let dev = args.config.is_none();
     let config = config(args, home)?;
+    let role = match config.network.as_ref().map(|n| n.role) {
+        Some(molt_node::Role::Full) => "full",
+        _ => "validator",
+    };
     if launch == NodeLaunch::ConfigOnly {
         return Ok(());
     }
@@ -109,16 +132,26 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
         let mut node = Node::start(config).await.map_err(|e| anyhow!("the node could not start: {e}"))?;
         let height = node.shared.runtime.height();
         let url = format!("http://{}", node.rpc_addr);
-        let mut text = format!(
-            "molt dev node: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\ndev accounts (use --from devN):\n",
-            node.shared.runtime.chain_id(),
-            data_dir.display()
-        );
-        for i in 0..molt_runtime::DEV_ACCOUNTS {
-            text.push_str(&format!("  dev{i}  {}\n", molt_runtime::dev_key(i).address()));
+        let mut text = if dev {
+            format!(
+                "molt dev node: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\ndev accounts (use --from devN):\n",
+                node.shared.runtime.chain_id(),
+                data_dir.display()
+            )
+        } else {
+            format!(
+                "molt {role} node: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\n",
+                node.shared.runtime.chain_id(),
+                data_dir.display()
+            )
+        };
+        if dev {
+            for i in 0..molt_runtime::DEV_ACCOUNTS {
+                text.push_str(&format!("  dev{i}  {}\n", molt_runtime::dev_key(i).address()));
+            }
         }
         text.push_str("press Ctrl-C to stop");
-        out.result(&text, serde_json::json!({"rpc": url, "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir}));
+        out.result(&text, serde_json::json!({"rpc": url, "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir, "role": if dev { "dev" } else { role }}));
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let fatal = tokio::select! {
             _ = tokio::signal::ctrl_c() => None,

@@ -14,6 +14,7 @@
 //! client may hold a connection without using it ([`RpcConfig`]);
 //! `molt_nodeStatus` reports the live counts.
 
+mod files;
 mod journal;
 mod json;
 mod mempool;
@@ -25,6 +26,10 @@ mod status;
 mod subscriptions;
 mod ws_only;
 
+pub use files::{
+    FileError, GenesisFile, MAX_BLOCK_TIME_MS, NodeFile, key_file_json, load_genesis, load_key,
+    load_node_config,
+};
 pub use journal::{JOURNAL_FILE, JournalError, MempoolJournal, Recovered};
 pub use mempool::{Mempool, MempoolConfig, MempoolError};
 pub use molt_consensus::{Peer, Role};

@@ -42,7 +42,8 @@ pub struct NodeConfig {
 }
 
 impl NodeConfig {
-    /// A dev chain in `data_dir` serving RPC on 127.0.0.1:`port`.
+    /// A dev chain in `data_dir` serving RPC on 127.0.0.1:`port`: a
+    /// one-validator network (the dev validator key) on the consensus engine.
     pub fn dev(data_dir: PathBuf, port: u16, block_time: Duration) -> Self {
         NodeConfig {
             data_dir,
@@ -53,7 +54,7 @@ impl NodeConfig {
             max_block_transactions: 5_000,
             store: StoreConfig::default(),
             rpc: RpcConfig::default(),
-            network: None,
+            network: Some(NetworkSettings::solo(molt_runtime::dev_validator_key())),
         }
     }
 }
