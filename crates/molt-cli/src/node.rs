@@ -27,12 +27,13 @@ pub struct NodeArgs {
     #[arg(long, requires = "config")]
     pub full: bool,
     /// Where the chain's state, blocks and receipts live. Default: <home>/dev.
+    /// (--dev only: a config file names its data directory.)
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// JSON-RPC port on 127.0.0.1 (HTTP and WebSocket).
+    /// JSON-RPC port on 127.0.0.1 (HTTP and WebSocket). (--dev only.)
     #[arg(long, default_value_t = molt_node::DEFAULT_RPC_PORT)]
     pub rpc_port: u16,
-    /// Milliseconds between blocks.
+    /// Milliseconds between blocks. (--dev only: a config file has block_time_ms.)
     #[arg(long, default_value_t = 500)]
     pub block_time: u64,
     /// Most RPC connections (HTTP and WebSocket) open at once; beyond it a

@@ -1,7 +1,11 @@
 //! The Molt node: block production, mempool and JSON-RPC.
 //!
-//! In dev mode one validator produces a block every `block_time` on the same
-//! runtime path a BFT network will drive (propose, execute, commit). State,
+//! Blocks come from the consensus engine (`molt_consensus`, Commonware
+//! simplex; module `network`): a network of validators, or in dev mode a
+//! network of one, paced at one block per `block_time`. Without network
+//! settings a single producer proposes and finalizes every `block_time`.
+//! Node files (TOML config, JSON genesis, key files) are read by module
+//! `files`. State,
 //! blocks and receipts live in one embedded store; on restart the node
 //! resumes from the last committed block. Transactions accepted into the
 //! mempool are journaled in the data directory and re-admitted after a
