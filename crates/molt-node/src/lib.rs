@@ -15,7 +15,6 @@
 //! `molt_nodeStatus` reports the live counts.
 
 mod journal;
-mod json;
 mod mempool;
 mod producer;
 mod rpc;
