@@ -20,7 +20,6 @@
 
 mod files;
 mod journal;
-mod json;
 mod mempool;
 mod network;
 mod producer;

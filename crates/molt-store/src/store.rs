@@ -100,6 +100,9 @@ pub struct Store {
     id: u64,
     writer: Mutex<()>,
     versions: RwLock<Versions>,
+    /// Faults armed on keys (feature `test-utils`, [`Store::open_with_faults`]).
+    #[cfg(feature = "test-utils")]
+    key_faults: Option<std::sync::Arc<crate::Faults>>,
 }
 
 impl fmt::Debug for Store {
@@ -152,6 +155,35 @@ impl Store {
         Self::init(db, path, config)
     }
 
+    /// [`Store::open_with_backend`] on a [`FaultyBackend`](crate::FaultyBackend),
+    /// whose [`Faults`](crate::Faults) then also fail reads of the keys armed
+    /// with [`Faults::fail_reads_of_key`](crate::Faults::fail_reads_of_key).
+    #[cfg(feature = "test-utils")]
+    pub fn open_with_faults(
+        path: &Path,
+        backend: crate::FaultyBackend,
+        config: StoreConfig,
+    ) -> Result<Store> {
+        let faults = backend.faults();
+        let mut store = Self::open_with_backend(path, backend, config)?;
+        store.key_faults = Some(faults);
+        Ok(store)
+    }
+
+    /// Fails if a fault is armed on `key` (or, `prefix`, on a key under it).
+    #[cfg(feature = "test-utils")]
+    fn check_key(&self, key: &[u8], prefix: bool) -> Result<()> {
+        match &self.key_faults {
+            Some(f) => f.check_key(key, prefix),
+            None => Ok(()),
+        }
+    }
+
+    #[cfg(not(feature = "test-utils"))]
+    fn check_key(&self, _: &[u8], _: bool) -> Result<()> {
+        Ok(())
+    }
+
     /// Checks the format and creates the tables of a freshly opened database.
     fn init(db: Database, path: &Path, config: StoreConfig) -> Result<Store> {
         let mut txn = db.begin_write()?;
@@ -191,6 +223,8 @@ impl Store {
             id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
             writer: Mutex::new(()),
             versions: RwLock::new(versions),
+            #[cfg(feature = "test-utils")]
+            key_faults: None,
         })
     }
 
@@ -479,7 +513,13 @@ impl Store {
     /// A pinned read-only view of the state committed now
     /// (see [`Snapshot`]).
     pub fn snapshot(&self) -> Result<Snapshot> {
-        Snapshot::new(self.db.begin_read()?)
+        #[allow(unused_mut)]
+        let mut snapshot = Snapshot::new(self.db.begin_read()?)?;
+        #[cfg(feature = "test-utils")]
+        {
+            snapshot.key_faults = self.key_faults.clone();
+        }
+        Ok(snapshot)
     }
 
     /// A pinned read-only view of the state `block` produces: the writes of
@@ -581,6 +621,7 @@ impl Store {
 
     /// The value of `key` at the latest version.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.check_key(key, false)?;
         read::latest_get(&self.db.begin_read()?, key)
     }
 
@@ -615,6 +656,7 @@ impl Store {
         start_after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Entries> {
+        self.check_key(prefix, true)?;
         read::latest_page(&self.db.begin_read()?, prefix, start_after, limit)
     }
 
