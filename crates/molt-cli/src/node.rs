@@ -3,7 +3,7 @@
 
 use crate::NodeLaunch;
 use crate::output::Output;
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use molt_node::{Node, NodeConfig, RpcConfig};
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -160,8 +160,18 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
             r = node.producer_finished() => Some(r),
         };
         if let Some(r) = fatal {
-            r?;
-            bail!("block production stopped unexpectedly");
+            // A storage fault (or any failure) in block production stops
+            // the node; nothing of the failed block was kept.
+            let height = node.shared.runtime.height();
+            r.with_context(|| {
+                format!(
+                    "block production failed, so the node stopped; \
+                     the chain is at height {height}, its last block confirmed durable; fix the \
+                     cause below (disk full? file size limit? failing disk?) and start the node \
+                     again on the same data directory to resume from there"
+                )
+            })?;
+            bail!("block production stopped unexpectedly at height {height}");
         }
         out.progress("shutting down after the current block...");
         let height = node.shared.runtime.height();
