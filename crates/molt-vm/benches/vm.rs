@@ -182,6 +182,12 @@ fn native_compute(n: u32) -> u64 {
     x
 }
 
+/// `a / b` with two decimals, in integer arithmetic.
+fn ratio(a: Duration, b: Duration) -> String {
+    let centi = a.as_nanos() * 100 / b.as_nanos().max(1);
+    format!("{}.{:02}", centi / 100, centi % 100)
+}
+
 struct Bench {
     vm: Vm,
     module: std::sync::Arc<PreparedModule>,
@@ -310,6 +316,24 @@ fn main() {
         );
     });
     row("token transfer, SDK program (Rust)", sdk, Some(native));
+    let supply = measure(15, 2_000, || {
+        token_call(&mut token_host, CallTarget::Function("supply".into()), b"");
+    });
+    row("SDK program, view (1 get)", supply, None);
+    let supply_gas =
+        token_call(&mut token_host, CallTarget::Function("supply".into()), b"").gas_used;
+    println!("SDK view gas = {supply_gas}");
+    let sdk_gas = token_call(
+        &mut token_host,
+        CallTarget::Function("transfer".into()),
+        &pay,
+    )
+    .gas_used;
+    println!(
+        "SDK transfer / WAT transfer = {}x, SDK transfer / native = {}x, SDK gas = {sdk_gas}",
+        ratio(sdk, transfer),
+        ratio(sdk, native)
+    );
 
     for n in [1_000u32, 100_000] {
         let args = n.to_le_bytes();
