@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use jmt::KeyHash;
 use jmt::storage::TreeUpdateBatch;
 use molt_types::Digest;
 use redb::{
@@ -20,7 +19,7 @@ use crate::pending::{Layer, LayeredTree, Parent, PendingView, PreparedBlock, pen
 use crate::proof::StateProof;
 use crate::schema::{self, META, META_FIRST, META_FORMAT, META_LATEST, META_OLDEST};
 use crate::snapshot::{self as read, Snapshot};
-use crate::tree::{StateTree, TreeHasher, TreeSnapshot};
+use crate::tree::{self, TreeSnapshot};
 use crate::write::{prune_tables, write_aux, write_nodes, write_values, write_versions};
 
 /// Gives each open [`Store`] its own id, so that a [`PreparedBlock`] is
@@ -549,12 +548,7 @@ impl Store {
     ) -> Result<(jmt::RootHash, TreeUpdateBatch)> {
         let snapshot_txn = self.db.begin_read()?;
         let snapshot = TreeSnapshot::new(&snapshot_txn, empty_root_at)?;
-        let value_set = writes
-            .iter()
-            .map(|(key, value)| (KeyHash::with::<TreeHasher>(key), value.map(<[u8]>::to_vec)));
-        StateTree::new(&snapshot)
-            .put_value_set(value_set, version)
-            .map_err(|e| snapshot.error(version, e))
+        tree::update(&snapshot, version, writes).map_err(|e| snapshot.error(version, e))
     }
 
     /// Prunes per [`StoreConfig::keep_versions`] and returns the oldest
