@@ -15,6 +15,7 @@ mod build;
 mod chain;
 mod inspect;
 mod keys;
+mod logging;
 mod module;
 mod node;
 mod output;

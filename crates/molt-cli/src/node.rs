@@ -60,6 +60,15 @@ pub struct NodeArgs {
     /// Milliseconds without a pong after which a WebSocket connection is closed.
     #[arg(long, value_name = "MS", default_value_t = default_ms(|c| c.ws_inactive_limit))]
     pub rpc_ws_inactive_limit: u64,
+    /// How log lines on stderr are written: text for people, or one JSON
+    /// object per line.
+    #[arg(long, value_enum, default_value_t = crate::logging::LogFormat::Text)]
+    pub log_format: crate::logging::LogFormat,
+    /// Which log events are written: a level (error, warn, info, debug,
+    /// trace) or a filter such as info,molt_node=debug. Default: RUST_LOG,
+    /// else info.
+    #[arg(long, value_name = "FILTER")]
+    pub log_level: Option<String>,
 }
 
 use molt_node::MAX_BLOCK_TIME_MS;
@@ -117,6 +126,8 @@ fn rpc_config(args: &NodeArgs) -> Result<RpcConfig> {
 
 pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Result<()> {
     let dev = args.config.is_none();
+    let (log_format, log_level) = (args.log_format, args.log_level.clone());
+    crate::logging::check(log_level.as_deref())?;
     let config = config(args, home)?;
     let role = match config.network.as_ref().map(|n| n.role) {
         Some(molt_node::Role::Full) => "full",
@@ -125,6 +136,7 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
     if launch == NodeLaunch::ConfigOnly {
         return Ok(());
     }
+    crate::logging::init(log_format, log_level.as_deref())?;
     let data_dir = config.data_dir.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -16,7 +16,8 @@
 //! document (`openrpc.json`) that describes every method. The transport
 //! (module `server`) bounds connections, subscriptions and the time a
 //! client may hold a connection without using it ([`RpcConfig`]);
-//! `molt_nodeStatus` reports the live counts.
+//! `molt_nodeStatus` reports the live counts. Module `telemetry` logs one
+//! event per finalized block (target `molt::block`, with its timings).
 
 mod files;
 mod journal;
@@ -27,6 +28,7 @@ mod rpc;
 mod server;
 mod status;
 mod subscriptions;
+mod telemetry;
 mod ws_only;
 
 pub use files::{
@@ -39,6 +41,7 @@ pub use molt_consensus::{Peer, Role};
 pub use network::NetworkSettings;
 pub use producer::{AdmitError, Node, NodeConfig, NodeError, NodeHandle};
 pub use server::{RpcConfig, RpcConfigError, ServeError};
+pub use telemetry::{BlockTimings, MAX_PENDING_TIMINGS, Telemetry};
 
 /// The JSON-RPC port of `molt node --dev` unless `--rpc-port` says otherwise.
 pub const DEFAULT_RPC_PORT: u16 = 8645;

@@ -13,8 +13,9 @@
 
 use crate::producer::{NodeError, Shared, settle};
 use crate::rpc;
+use crate::telemetry::TimedRuntime;
 use molt_consensus::{Chain, Engine, EngineConfig, EngineHandle, Peer, Role};
-use molt_runtime::{Finalized, ProducedBlock, Rejection, Runtime, RuntimeError};
+use molt_runtime::{Finalized, ProducedBlock, Rejection, RuntimeError};
 use molt_types::{Block, BlockId, SecretKey, SignedTransaction, TransactionId};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -48,15 +49,22 @@ impl NetworkSettings {
     }
 }
 
-/// The node as the engine sees it.
-#[derive(Debug, Clone)]
-pub(crate) struct NodeChain(pub(crate) Arc<Shared>);
+/// The node as the engine sees it: its shared state and its runtime,
+/// timed (see module `telemetry`).
+#[derive(Debug)]
+pub(crate) struct NodeChain(pub(crate) Arc<Shared>, TimedRuntime);
+
+impl NodeChain {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        NodeChain(Arc::clone(&shared), TimedRuntime::new(shared))
+    }
+}
 
 impl Chain for NodeChain {
-    type Machine = Runtime;
+    type Machine = TimedRuntime;
 
-    fn machine(&self) -> &Runtime {
-        &self.0.runtime
+    fn machine(&self) -> &TimedRuntime {
+        &self.1
     }
 
     fn latest_block(&self) -> Result<Block, RuntimeError> {
@@ -85,6 +93,7 @@ impl Chain for NodeChain {
 
     fn finalized(&self, finalized: &Finalized) -> Result<(), String> {
         let shared = &self.0;
+        let settling = std::time::Instant::now();
         // What can never be included on the finalized state leaves the mempool.
         let rejected: Vec<(TransactionId, Rejection)> = {
             let pool = crate::producer::lock(&shared.mempool);
@@ -111,6 +120,13 @@ impl Chain for NodeChain {
             rejected,
         };
         settle(shared, &produced).map_err(|e| e.to_string())?;
+        let execute = shared.telemetry.take_executed(&produced.block);
+        shared.telemetry.finalized(
+            &produced.block,
+            produced.rejected.len(),
+            execute,
+            self.1.last_commit() + settling.elapsed(),
+        );
         let _ = shared
             .blocks
             .send(Arc::new(rpc::BlockNotice::new(&produced)));
@@ -162,7 +178,7 @@ pub(crate) fn start_engine(
         max_block_transactions,
         genesis_block,
     };
-    let handle = Engine::start(config, Arc::new(NodeChain(Arc::clone(shared))))
+    let handle = Engine::start(config, Arc::new(NodeChain::new(Arc::clone(shared))))
         .map_err(|e| NodeError::Consensus(e.to_string()))?;
     shared.set_relay(handle.relay());
     Ok(handle)

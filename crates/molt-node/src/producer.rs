@@ -102,6 +102,8 @@ pub struct Shared {
     pub stopping: watch::Sender<bool>,
     /// On a network: relays accepted transactions to peers.
     relay: OnceLock<TransactionRelay>,
+    /// Block timings and metrics (module `telemetry`).
+    pub telemetry: crate::telemetry::Telemetry,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -125,6 +127,7 @@ impl Shared {
             rpc,
             stopping: watch::channel(false).0,
             relay: OnceLock::new(),
+            telemetry: Default::default(),
         }
     }
 
@@ -334,6 +337,7 @@ async fn produce(
         }
         let candidates = lock(&shared.mempool).candidates(config.max_block_transactions);
         let s = Arc::clone(&shared);
+        let started = std::time::Instant::now();
         let produced = tokio::task::spawn_blocking(move || {
             s.runtime.produce_block(&candidates, proposer, now_ms())
         })
@@ -345,6 +349,14 @@ async fn produce(
         tokio::task::spawn_blocking(move || settle(&s, &done))
             .await
             .map_err(|e| NodeError::Task(format!("mempool upkeep panicked: {e}")))??;
+        // One call executes and commits: all of it counts as execution.
+        let took = started.elapsed();
+        shared.telemetry.finalized(
+            &produced.block,
+            produced.rejected.len(),
+            took,
+            Duration::ZERO,
+        );
         let _ = shared
             .blocks
             .send(Arc::new(rpc::BlockNotice::new(&produced)));
