@@ -4,10 +4,9 @@
 //! `cap ..`) goes through [`Ctx::transact`]:
 //!
 //! 1. the sender's key, the chain (id, height, parameters) and the sender's
-//!    account are read; the sequence number is the account's next one after
-//!    its transactions already waiting in the node's mempool
-//!    (`next_sequence_number` of `molt_getAccount`), so commands run in
-//!    quick succession do not collide;
+//!    account are read; the sequence number is the account's next one by
+//!    committed state (the node simulates on committed state, so a number
+//!    ahead of it, after transactions still pending, cannot be simulated);
 //! 2. the transaction is signed and simulated by the node
 //!    (`molt_simulateTransaction`: the node's own block executor, on its
 //!    latest state, writing nothing). Without `--gas-budget` the simulation
@@ -260,7 +259,7 @@ impl Ctx<'_> {
         let account = self.rpc.request(&GetAccount {
             address: key.address(),
         })?;
-        let (sequence_number, balance) = (account.next_sequence_number, account.balance);
+        let (sequence_number, balance) = (account.sequence_number, account.balance);
         let spend = spend(&payload);
         let sign = |gas_budget: u64, payload: TransactionPayload| {
             Transaction {

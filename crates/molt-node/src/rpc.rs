@@ -158,7 +158,7 @@ fn get_transaction(s: &Shared, r: GetTransaction) -> Answer<TransactionLookup> {
     let q = query(s)?;
     if let Some((tx, record)) = q.transaction(&r.id).map_err(internal)? {
         return Ok(TransactionLookup::Included {
-            transaction: TransactionView::from(&tx),
+            transaction: Box::new(TransactionView::from(&tx)),
             receipt: ReceiptView::from(&record),
         });
     }

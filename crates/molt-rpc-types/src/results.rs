@@ -402,7 +402,8 @@ impl From<&ReceiptRecord> for ReceiptView {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum TransactionLookup {
     Included {
-        transaction: TransactionView,
+        /// Boxed: it is most of the answer's size.
+        transaction: Box<TransactionView>,
         receipt: ReceiptView,
     },
     Pending {

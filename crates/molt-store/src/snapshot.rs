@@ -34,7 +34,9 @@ use crate::tree::{StateTree, TreeHasher, TreeSnapshot};
 /// are reused only after it is dropped, so a long-lived snapshot makes the
 /// file grow. Take one per request or per block, not per process.
 pub struct Snapshot {
-    txn: ReadTransaction,
+    /// Boxed: a snapshot is moved around by value (a block's parent state)
+    /// and the transaction is most of its size.
+    txn: Box<ReadTransaction>,
     versions: Versions,
     /// Faults armed on keys (feature `test-utils`).
     #[cfg(feature = "test-utils")]
@@ -53,7 +55,7 @@ impl Snapshot {
     pub(crate) fn new(txn: ReadTransaction) -> Result<Snapshot> {
         let versions = read_versions(&txn)?;
         Ok(Snapshot {
-            txn,
+            txn: Box::new(txn),
             versions,
             #[cfg(feature = "test-utils")]
             key_faults: None,
