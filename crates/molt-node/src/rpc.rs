@@ -214,11 +214,15 @@ fn submit(s: &Shared, p: &[Value]) -> RpcResult {
             format!("{e}; send the canonical encoding of a signed transaction"),
         )
     })?;
-    s.runtime
-        .check_transaction(&tx, bytes.len())
-        .map_err(|e| err(codes::REJECTED, e.to_string()))?;
+    s.runtime.check_transaction(&tx, bytes.len()).map_err(|e| {
+        s.telemetry.metrics.rejected("admission", &e);
+        err(codes::REJECTED, e.to_string())
+    })?;
     let id = s.admit(tx, &bytes).map_err(|e| match e {
-        AdmitError::Mempool(e) => err(codes::REJECTED, e.to_string()),
+        AdmitError::Mempool(e) => {
+            s.telemetry.metrics.rejected("admission", &e);
+            err(codes::REJECTED, e.to_string())
+        }
         AdmitError::Journal(_) => internal(e),
     })?;
     Ok(json!(id))
