@@ -1,5 +1,6 @@
 //! What an operator sees of a real `molt node --dev` process: its logs on
-//! stderr (text or one JSON object per line, one event per block).
+//! stderr (text or one JSON object per line, one event per block) and its
+//! Prometheus metrics at `/metrics`, checked by `promtool`.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -205,4 +206,174 @@ fn a_bad_log_level_is_refused_before_the_node_starts() {
     let text = doc.to_string();
     assert!(text.contains("--log-level"), "{text}");
     assert!(!home.path().join("dev").exists(), "no chain was created");
+}
+
+/// `promtool`, which CI installs (Debian package `prometheus`, see
+/// scripts/setup.sh); its absence fails the test rather than skipping it.
+fn promtool() -> &'static str {
+    let found = Command::new("promtool").arg("--version").output();
+    assert!(
+        found.is_ok_and(|o| o.status.success()),
+        "promtool is not installed: run scripts/setup.sh (apt-get install prometheus)"
+    );
+    "promtool"
+}
+
+/// The Prometheus text format (0.0.4), as curl or promtool would get it.
+fn scrape(rpc: &str) -> String {
+    let response = ureq::get(&format!("{rpc}/metrics")).call().unwrap();
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
+    response.into_string().unwrap()
+}
+
+/// OpenMetrics, as the Prometheus server asks for it.
+fn scrape_openmetrics(rpc: &str) -> String {
+    let response = ureq::get(&format!("{rpc}/metrics"))
+        .set(
+            "accept",
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5",
+        )
+        .call()
+        .unwrap();
+    assert!(response.content_type().contains("openmetrics-text"));
+    response.into_string().unwrap()
+}
+
+/// The value of the series whose line starts with `series ` (name and labels).
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .map(|v| v.parse().unwrap())
+}
+
+#[test]
+fn metrics_are_scraped_from_a_real_node_and_pass_promtool() {
+    let home = tempfile::tempdir().unwrap();
+    let node = DevNode::start(home.path(), &[]);
+    let dev1 = molt_runtime::dev_key(1).address();
+    let sent = node
+        .molt(&[
+            "transfer",
+            "--to",
+            &dev1.to_string(),
+            "--amount",
+            "5",
+            "--from",
+            "dev0",
+        ])
+        .unwrap();
+    let included_at = sent["receipt"]["height"].as_u64().unwrap();
+    // The same sequence number again: refused at admission as too old.
+    let key = molt_runtime::dev_key(0);
+    let stale = molt_types::Transaction {
+        chain_id: molt_types::ChainId::dev(),
+        sender: key.address(),
+        sequence_number: 0,
+        gas_budget: 1_000_000,
+        gas_price: 1,
+        expiry_height: 1_000_000,
+        payload: molt_types::TransactionPayload::Transfer {
+            to: dev1,
+            amount: 1,
+        },
+    }
+    .sign(&key);
+    let answer: Value = ureq::post(&node.rpc)
+        .send_json(serde_json::json!({"jsonrpc": "2.0", "id": 1,
+            "method": "molt_submitTransaction", "params": [format!("0x{}", hex::encode(stale.encode()))]}))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert!(answer["error"].is_object(), "{answer}");
+    // A method the node does not serve, twice.
+    for _ in 0..2 {
+        let _ = ureq::post(&node.rpc).send_json(serde_json::json!(
+            {"jsonrpc": "2.0", "id": 1, "method": "no_such_method_x", "params": []}));
+    }
+    let start = Instant::now();
+    let text = loop {
+        let text = scrape(&node.rpc);
+        if sample(&text, "molt_finalized_height").unwrap() >= (included_at + 3) as f64 {
+            break text;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+
+    // promtool parses and lints it.
+    let file = home.path().join("metrics.txt");
+    std::fs::write(&file, &text).unwrap();
+    let check = Command::new(promtool())
+        .args(["check", "metrics"])
+        .stdin(std::fs::File::open(&file).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "promtool check metrics failed:\n{}{}\n{text}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    // What an operator reads from it.
+    let finalized = sample(&text, "molt_finalized_height").unwrap();
+    assert!(sample(&text, "molt_block_height").unwrap() >= finalized);
+    let blocks = sample(&text, "molt_block_transactions_count").unwrap();
+    assert!(blocks >= 3.0, "{text}");
+    // The transfer is the only transaction so far.
+    assert_eq!(
+        sample(&text, "molt_block_transactions_sum"),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(sample(&text, "molt_block_interval_seconds_count").unwrap() >= 2.0);
+    assert!(sample(&text, "molt_block_execution_seconds_count").unwrap() >= blocks);
+    assert!(sample(&text, "molt_block_commit_seconds_sum").unwrap() > 0.0);
+    assert_eq!(
+        sample(&text, "molt_mempool_transactions"),
+        Some(0.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "molt_consensus_validators"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "molt_transactions_rejected_total{stage=\"admission\",reason=\"sequence_too_old\"}"
+        ),
+        Some(1.0),
+        "{text}"
+    );
+    let submits = sample(
+        &text,
+        "molt_rpc_requests_total{method=\"molt_submitTransaction\"}",
+    )
+    .unwrap();
+    assert!(submits >= 2.0, "the CLI's submit and ours: {text}");
+    assert!(
+        sample(
+            &text,
+            "molt_rpc_request_duration_seconds_count{method=\"molt_submitTransaction\"}"
+        )
+        .unwrap()
+            >= submits
+    );
+    assert_eq!(
+        sample(&text, "molt_rpc_requests_total{method=\"unknown\"}"),
+        Some(2.0),
+        "{text}"
+    );
+    assert!(!text.contains("no_such_method_x"), "{text}");
+
+    // The same series in OpenMetrics for a Prometheus server.
+    let om = scrape_openmetrics(&node.rpc);
+    assert!(om.ends_with("# EOF\n"), "{om}");
+    assert!(om.contains("# TYPE molt_rpc_requests counter"), "{om}");
+    assert!(om.contains("molt_consensus_validators 1"), "{om}");
 }

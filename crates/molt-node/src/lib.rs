@@ -41,7 +41,10 @@ pub use molt_consensus::{Peer, Role};
 pub use network::NetworkSettings;
 pub use producer::{AdmitError, Node, NodeConfig, NodeError, NodeHandle};
 pub use server::{RpcConfig, RpcConfigError, ServeError};
-pub use telemetry::{BlockTimings, MAX_PENDING_TIMINGS, Telemetry};
+pub use telemetry::{
+    BlockTimings, CONTENT_TYPE as METRICS_CONTENT_TYPE, MAX_PENDING_TIMINGS, METRICS_PATH, Metrics,
+    OPENMETRICS_CONTENT_TYPE, RpcMetricsLayer, Telemetry, openmetrics_to_prometheus, reason_label,
+};
 
 /// The JSON-RPC port of `molt node --dev` unless `--rpc-port` says otherwise.
 pub const DEFAULT_RPC_PORT: u16 = 8645;

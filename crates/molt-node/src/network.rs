@@ -123,7 +123,7 @@ impl Chain for NodeChain {
         let execute = shared.telemetry.take_executed(&produced.block);
         shared.telemetry.finalized(
             &produced.block,
-            produced.rejected.len(),
+            &produced.rejected,
             execute,
             self.1.last_commit() + settling.elapsed(),
         );
@@ -181,5 +181,6 @@ pub(crate) fn start_engine(
     let handle = Engine::start(config, Arc::new(NodeChain::new(Arc::clone(shared))))
         .map_err(|e| NodeError::Consensus(e.to_string()))?;
     shared.set_relay(handle.relay());
+    shared.telemetry.metrics.set_peers(settings.peers.len());
     Ok(handle)
 }

@@ -224,12 +224,17 @@ impl Node {
         let shared = Arc::new(shared);
         let methods =
             rpc::module(Arc::clone(&shared)).map_err(|e| NodeError::Task(e.to_string()))?;
+        shared
+            .telemetry
+            .metrics
+            .set_methods(methods.method_names().map(String::from));
         let server = server::serve(
             config.rpc_addr,
             config.rpc.clone(),
             methods,
             shared.load.connections.clone(),
             crate::subscriptions::METHODS,
+            crate::telemetry::MetricsEndpoint(Arc::clone(&shared)),
         )
         .await?;
         // The one validator of this single-producer node; never a dev key
@@ -351,12 +356,9 @@ async fn produce(
             .map_err(|e| NodeError::Task(format!("mempool upkeep panicked: {e}")))??;
         // One call executes and commits: all of it counts as execution.
         let took = started.elapsed();
-        shared.telemetry.finalized(
-            &produced.block,
-            produced.rejected.len(),
-            took,
-            Duration::ZERO,
-        );
+        shared
+            .telemetry
+            .finalized(&produced.block, &produced.rejected, took, Duration::ZERO);
         let _ = shared
             .blocks
             .send(Arc::new(rpc::BlockNotice::new(&produced)));

@@ -180,11 +180,15 @@ fn submit(s: &Shared, r: SubmitTransaction) -> Answer<Digest> {
             format!("{e}; send the canonical encoding of a signed transaction"),
         )
     })?;
-    s.runtime
-        .check_transaction(&tx, bytes.len())
-        .map_err(|e| err(ErrorCode::Rejected, e.to_string()))?;
+    s.runtime.check_transaction(&tx, bytes.len()).map_err(|e| {
+        s.telemetry.metrics.rejected("admission", &e);
+        err(ErrorCode::Rejected, e.to_string())
+    })?;
     s.admit(tx, &bytes).map_err(|e| match e {
-        AdmitError::Mempool(e) => err(ErrorCode::Rejected, e.to_string()),
+        AdmitError::Mempool(e) => {
+            s.telemetry.metrics.rejected("admission", &e);
+            err(ErrorCode::Rejected, e.to_string())
+        }
         AdmitError::Journal(_) => internal(e),
     })
 }

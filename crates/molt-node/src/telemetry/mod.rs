@@ -18,6 +18,12 @@
 //! | `commit_us` | microseconds spent persisting it and settling the mempool |
 //! | `interval_ms` | milliseconds since the previous block finalized here; absent for the first block after start |
 //!
+//! # Metrics
+//!
+//! [`Metrics`] (module `metrics`, which lists every series) is served at
+//! `GET /metrics` on the RPC port by [`MetricsEndpoint`]; RPC calls are
+//! counted by the [`RpcMetricsLayer`] middleware.
+//!
 //! # Execution timing
 //!
 //! [`TimedRuntime`] wraps the runtime as the consensus engine's state
@@ -26,13 +32,20 @@
 //! [`MAX_PENDING_TIMINGS`] are kept (the oldest heights are forgotten
 //! first), so a flood of proposals cannot grow it.
 
+mod metrics;
+mod rpc_layer;
 mod timed;
 
+pub use metrics::{
+    CONTENT_TYPE, Metrics, OPENMETRICS_CONTENT_TYPE, openmetrics_to_prometheus, reason_label,
+};
+pub use rpc_layer::RpcMetricsLayer;
 pub(crate) use timed::TimedRuntime;
 
-use molt_types::{Block, BlockId};
+use molt_runtime::Rejection;
+use molt_types::{Block, BlockId, TransactionId};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Most pending blocks whose execution time is remembered.
@@ -45,6 +58,8 @@ pub struct Telemetry {
     executed: Mutex<BTreeMap<(u64, BlockId), Duration>>,
     /// When the previous block finalized on this node.
     last_finalized: Mutex<Option<Instant>>,
+    /// The Prometheus metrics.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The timings of one finalized block, as logged.
@@ -65,7 +80,11 @@ impl Telemetry {
     /// re-verifying a pending block is not executing it again).
     pub(crate) fn executed(&self, block: &Block, id: BlockId, took: Duration) {
         let mut map = lock(&self.executed);
-        map.entry((block.header.height, id)).or_insert(took);
+        if map.contains_key(&(block.header.height, id)) {
+            return;
+        }
+        map.insert((block.header.height, id), took);
+        self.metrics.executed(block.header.height, took);
         while map.len() > MAX_PENDING_TIMINGS {
             map.pop_first();
         }
@@ -86,12 +105,13 @@ impl Telemetry {
         took
     }
 
-    /// Logs the block event for `block` and returns its timings; `commit`
-    /// is the time spent persisting and settling it.
+    /// Logs the block event for `block`, updates the metrics and returns
+    /// its timings; `dropped` are the mempool transactions dropped after it,
+    /// `commit` the time spent persisting and settling it.
     pub(crate) fn finalized(
         &self,
         block: &Block,
-        dropped: usize,
+        dropped: &[(TransactionId, Rejection)],
         execute: Duration,
         commit: Duration,
     ) -> BlockTimings {
@@ -100,6 +120,12 @@ impl Telemetry {
             .replace(now)
             .map(|before| now.duration_since(before));
         let h = &block.header;
+        self.metrics
+            .finalized(h.height, block.transactions.len(), commit, interval);
+        for (_, why) in dropped {
+            self.metrics.rejected("block", why);
+        }
+        let dropped = dropped.len();
         let interval_ms = interval.map(|d| d.as_millis() as u64);
         tracing::info!(
             target: "molt::block",
@@ -118,5 +144,54 @@ impl Telemetry {
             commit,
             interval,
         }
+    }
+}
+
+/// Answers `GET /metrics` on the RPC port with the node's metrics.
+#[derive(Debug, Clone)]
+pub(crate) struct MetricsEndpoint(pub(crate) Arc<crate::producer::Shared>);
+
+/// The path metrics are served at.
+pub const METRICS_PATH: &str = "/metrics";
+
+impl MetricsEndpoint {
+    /// The response to `req` if it asks for the metrics, else `None` (the
+    /// request goes on to JSON-RPC).
+    pub(crate) fn respond<B>(
+        &self,
+        req: &hyper::Request<B>,
+    ) -> Option<jsonrpsee::server::HttpResponse> {
+        if req.method() != hyper::Method::GET || req.uri().path() != METRICS_PATH {
+            return None;
+        }
+        let s = &self.0;
+        let pool = {
+            let pool = crate::producer::lock(&s.mempool);
+            (pool.len(), pool.bytes())
+        };
+        let validators = s.runtime.validators().map(|v| v.len()).unwrap_or(0);
+        let m = &s.telemetry.metrics;
+        m.set_live(pool, validators);
+        let openmetrics = req
+            .headers()
+            .get_all(hyper::header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.contains("application/openmetrics-text"));
+        let (body, content_type) = if openmetrics {
+            (m.encode(), OPENMETRICS_CONTENT_TYPE)
+        } else {
+            (m.encode_prometheus(), CONTENT_TYPE)
+        };
+        let mut r = jsonrpsee::server::HttpResponse::new(jsonrpsee::server::HttpBody::from(body));
+        r.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static(content_type),
+        );
+        Some(r)
+    }
+
+    pub(crate) fn rpc_layer(&self) -> RpcMetricsLayer {
+        RpcMetricsLayer(Arc::clone(&self.0.telemetry.metrics))
     }
 }
