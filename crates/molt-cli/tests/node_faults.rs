@@ -163,9 +163,12 @@ fn a_storage_fault_in_block_production_stops_the_node_and_a_restart_resumes() {
         message.contains("block production failed, so the node stopped"),
         "{stdout}\n{stderr}"
     );
+    // The runtime's own writes name the error in the failure document; when
+    // the consensus engine's block storage is the first to fail, the engine
+    // logs it and stops, and the node's log names it.
     assert!(
-        failure.to_string().contains("File too large"),
-        "the disk's error is named: {failure}"
+        failure.to_string().contains("File too large") || stderr.contains("File too large"),
+        "the disk's error is named: {failure}\n{stderr}"
     );
     let committed: u64 = message
         .split("the chain is at height ")
