@@ -127,9 +127,14 @@ fn start_node(config: &Path, extra: &[&str]) -> Child {
         .unwrap()
 }
 
-struct Stop(Vec<Child>);
+/// Stops the processes when the test ends; when it ends in a failure, the
+/// tail of every node's log is printed first, so a CI run says why.
+struct Stop(Vec<Child>, std::path::PathBuf);
 impl Drop for Stop {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            dump_logs(&self.1);
+        }
         for c in &mut self.0 {
             let _ = Command::new("kill")
                 .args(["-TERM", &c.id().to_string()])
@@ -143,7 +148,9 @@ impl Drop for Stop {
 fn four_validators_agree_survive_a_crash_stall_without_quorum_catch_up_and_a_follower_syncs() {
     let dir = tempfile::tempdir().unwrap();
     let net = dir.path().join("net");
-    let base = 20_000 + (std::process::id() % 20_000) as u16;
+    // Ports below Linux's ephemeral range (32768 and up), so no outgoing
+    // connection can hold a port a restarted node must listen on again.
+    let base = 20_000 + (std::process::id() % 60) as u16 * 200;
     let mut testnet = Command::new(MOLT)
         .args([
             "--json",
@@ -171,7 +178,7 @@ fn four_validators_agree_survive_a_crash_stall_without_quorum_catch_up_and_a_fol
             break v;
         }
     };
-    let mut guard = Stop(vec![testnet]);
+    let mut guard = Stop(vec![testnet], net.clone());
     let urls: Vec<String> = doc["validators"]
         .as_array()
         .unwrap()
@@ -245,6 +252,26 @@ fn four_validators_agree_survive_a_crash_stall_without_quorum_catch_up_and_a_fol
     });
     agree(&[u[0], u[1], u[2], u[3], &full_url]);
     assert!(included(&full_url, &a) && included(&full_url, &b));
+}
+
+fn dump_logs(net: &Path) {
+    let Ok(entries) = std::fs::read_dir(net) else {
+        return;
+    };
+    let mut logs: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path().join("node.log"))
+        .filter(|p| p.exists())
+        .collect();
+    logs.sort();
+    for log in logs {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        eprintln!("==== {} (last 40 of {} lines)", log.display(), lines.len());
+        for l in &lines[lines.len().saturating_sub(40)..] {
+            eprintln!("{l}");
+        }
+    }
 }
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -381,4 +408,25 @@ fn bad_configs_and_genesis_files_are_refused_naming_the_field() {
     }
     // Nothing was opened: no data directory was created.
     assert!(!node0.join("data").exists());
+
+    // A p2p port held by another process is named at start, not reported
+    // later as a stopped engine.
+    write(&net, "genesis.json", &genesis);
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let held = holder.local_addr().unwrap();
+    let listen_line = good
+        .lines()
+        .find(|l| l.starts_with("listen = "))
+        .unwrap()
+        .to_string();
+    write(
+        &node0,
+        "busy.toml",
+        &good.replace(&listen_line, &format!("listen = \"{held}\"")),
+    );
+    let e = node_error(&node0.join("busy.toml"));
+    assert!(
+        e.contains(&format!("cannot listen for peers on {held}")),
+        "{e}"
+    );
 }

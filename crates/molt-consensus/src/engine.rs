@@ -95,6 +95,15 @@ pub enum EngineError {
     Config(#[from] ConfigError),
     #[error("the consensus engine thread failed: {0}")]
     Thread(String),
+    #[error(
+        "cannot listen for peers on {address}: {source}; stop the process that holds the port \
+         or choose another `listen` address (on Linux, ports in \
+         /proc/sys/net/ipv4/ip_local_port_range can be taken by outgoing connections)"
+    )]
+    Listen {
+        address: std::net::SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A running engine.
@@ -170,6 +179,17 @@ impl Engine {
         chain: Arc<C>,
     ) -> Result<EngineHandle, EngineError> {
         config.check()?;
+        // The p2p listener binds inside the engine, where a failure would
+        // only stop a task: try the address first, so a port in use is a
+        // clear error at start instead of an engine that cannot be reached.
+        // (The probe closes before the engine binds; a process that takes
+        // the port in between is reported by the engine stopping.)
+        if config.listen.port() != 0 {
+            std::net::TcpListener::bind(config.listen).map_err(|source| EngineError::Listen {
+                address: config.listen,
+                source,
+            })?;
+        }
         std::fs::create_dir_all(&config.storage_dir).map_err(|e| {
             EngineError::Thread(format!(
                 "cannot create {}: {e}",
