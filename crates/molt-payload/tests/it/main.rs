@@ -48,11 +48,11 @@ fn fixture_path() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE)
 }
 
-/// Regenerate on purpose only: `MOLT_REGENERATE_FIXTURES=1 cargo test -p molt-payload`.
+/// Regenerate on purpose only: `MOLT_BLESS=1 cargo test -p molt-payload`.
 #[test]
 fn the_encoding_is_frozen_by_the_golden_fixture() {
     let bytes = sample().encode();
-    if std::env::var_os("MOLT_REGENERATE_FIXTURES").is_some() {
+    if std::env::var_os("MOLT_BLESS").is_some() {
         std::fs::write(fixture_path(), hex::encode(&bytes) + "\n").unwrap();
     }
     let golden = std::fs::read_to_string(fixture_path()).unwrap();
