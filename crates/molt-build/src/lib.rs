@@ -160,6 +160,41 @@ fn crate_info(dir: &Path) -> Result<CrateInfo> {
 
 /// Builds the program crate in `dir` to a wasm32 module (release profile).
 pub fn build_program(dir: &Path, route: &BuildRoute) -> Result<WasmBuild> {
+    build_with_flags(dir, route, "")
+}
+
+/// Builds a framework package (`framework/<name>`) for a release: like
+/// [`build_program`], and also with the repository root and the cargo home
+/// remapped, so the bytes do not depend on where the checkout or the
+/// registry sources sit on this machine (any path the compiler embeds, from
+/// any crate, reads `/molt/...` or `/cargo/...`).
+pub fn build_release(dir: &Path, route: &BuildRoute) -> Result<WasmBuild> {
+    let root = repository_root();
+    let mut flags = format!(" --remap-path-prefix={}=/molt", root.display());
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(home) = cargo_home.and_then(|h| h.canonicalize().ok()) {
+        flags.push_str(&format!(" --remap-path-prefix={}=/cargo", home.display()));
+    }
+    build_with_flags(dir, route, &flags)
+}
+
+/// The repository's root directory.
+pub fn repository_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// The repository's `framework/` workspace.
+pub fn framework_dir() -> PathBuf {
+    repository_root().join("framework")
+}
+
+/// The framework's packages in release order (each after what it uses).
+pub const FRAMEWORK_PACKAGES: &[&str] = &["system", "governance"];
+
+fn build_with_flags(dir: &Path, route: &BuildRoute, extra_flags: &str) -> Result<WasmBuild> {
     let info = crate_info(dir)?;
     let target_dir = info.target_dir.join("molt-wasm");
     let mut cmd = match route {
@@ -191,6 +226,7 @@ pub fn build_program(dir: &Path, route: &BuildRoute) -> Result<WasmBuild> {
     if let BuildRoute::Debian { .. } = route {
         rustflags.push_str(" -C linker=wasm-ld");
     }
+    rustflags.push_str(extra_flags);
     cmd.arg("build")
         .args(["--release", "--target", TARGET, "-p", &info.package])
         .arg("--manifest-path")

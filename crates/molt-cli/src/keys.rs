@@ -1,5 +1,7 @@
-//! The local keystore: named ed25519 keys under `<home>/keys/`, and the
-//! well-known dev accounts `dev0`..`dev3` of `molt node --dev`.
+//! The local keystore: named ed25519 keys under `<home>/keys/`, the
+//! well-known dev accounts `dev0`..`dev3` of `molt node --dev`, and
+//! `dev-validator`, the dev chain's validator (so one person can propose,
+//! vote on and resolve a governance proposal on a dev chain).
 //!
 //! Keys are stored unencrypted (mode 0600), as in a dev keyring; use a
 //! hardware or encrypted signer for real funds.
@@ -49,15 +51,24 @@ fn valid_name(name: &str) -> Result<()> {
     {
         bail!("names dev0, dev1, ... are reserved for the dev accounts");
     }
+    if name == DEV_VALIDATOR {
+        bail!("the name {DEV_VALIDATOR} is reserved for the dev chain's validator");
+    }
     Ok(())
 }
 
-/// Loads a key by name: a dev account or a stored key.
+/// The name of the dev chain's validator key.
+pub const DEV_VALIDATOR: &str = "dev-validator";
+
+/// Loads a key by name: a dev account, the dev validator or a stored key.
 pub fn load(home: &Path, name: &str) -> Result<SecretKey> {
     if let Some(i) = name.strip_prefix("dev").and_then(|n| n.parse::<u8>().ok())
         && i < molt_runtime::DEV_ACCOUNTS
     {
         return Ok(molt_runtime::dev_key(i));
+    }
+    if name == DEV_VALIDATOR {
+        return Ok(molt_runtime::dev_validator_key());
     }
     well_formed(name)?;
     let path = keys_dir(home).join(format!("{name}.json"));
@@ -119,6 +130,11 @@ pub fn run(cmd: KeysCommand, home: &Path, out: &Output) -> Result<()> {
                     "dev account",
                 ));
             }
+            rows.push((
+                DEV_VALIDATOR.to_string(),
+                molt_runtime::dev_validator_key().address(),
+                "dev validator",
+            ));
             if let Ok(entries) = std::fs::read_dir(keys_dir(home)) {
                 let mut names: Vec<String> = entries
                     .filter_map(|e| e.ok())

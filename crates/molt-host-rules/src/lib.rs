@@ -21,6 +21,11 @@
 //!   dependency at its pinned version, else the id as given), and the
 //!   default call-depth limit.
 //!
+//! - [`privilege`]: who may use the privileged host calls (governance
+//!   upgrades, parameters, validator sets, epochs, calls as governance):
+//!   only a package whose running original id is a framework address
+//!   (`0x1`..`0xff`), decided when the call starts.
+//!
 //! The Wasm execution itself, gas and limits stay in `molt-vm`; what a
 //! host stores stays in the host. The conformance suite
 //! (`programs/conformance`, docs/conformance.md) runs the same scenarios on
@@ -30,8 +35,10 @@
 extern crate alloc;
 
 pub mod calls;
+pub mod privilege;
 pub mod storage;
 pub mod tickets;
 
 pub use calls::{CallOrigin, DEFAULT_MAX_CALL_DEPTH, Resolution};
+pub use privilege::{FRAMEWORK_LIMIT, NotPrivileged, PrivilegedCall};
 pub use tickets::{TicketRefusal, TicketState};

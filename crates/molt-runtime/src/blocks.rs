@@ -17,10 +17,7 @@ use crate::machine::{
 };
 use crate::overlay::Overlay;
 use crate::params::ChainParams;
-use crate::runtime::{
-    AUX_BLOCKS, AUX_RECEIPTS, EPOCH_KEY, EpochState, NEXT_VALIDATORS_KEY, PARAMS_KEY,
-    ReceiptRecord, Runtime, VALIDATORS_KEY,
-};
+use crate::runtime::{AUX_BLOCKS, AUX_RECEIPTS, ReceiptRecord, Runtime, VALIDATORS_KEY};
 use molt_store::{AuxBatch, PendingView, PreparedBlock, Snapshot, StateRead, StoreError};
 use molt_types::{
     Block, BlockHeader, BlockId, Receipt, SignedTransaction, codec, receipts_root,
@@ -129,20 +126,8 @@ impl Runtime {
         let read = state.read();
         let height = parent.height + 1;
         let mut overlay = Overlay::new(read);
-        let params: ChainParams =
-            read_record(&overlay, PARAMS_KEY)?.unwrap_or_else(|| self.genesis_params().clone());
-        let mut epoch: EpochState = read_record(&overlay, EPOCH_KEY)?.unwrap_or_default();
-        if height >= epoch.start_height.saturating_add(params.epoch_length) {
-            epoch = EpochState {
-                epoch: epoch.epoch + 1,
-                start_height: height,
-            };
-            overlay.put(EPOCH_KEY.to_vec(), codec::encode(&epoch));
-            if let Some(next) = overlay.get(NEXT_VALIDATORS_KEY)? {
-                overlay.put(VALIDATORS_KEY.to_vec(), next);
-                overlay.delete(NEXT_VALIDATORS_KEY.to_vec());
-            }
-        }
+        let (params, epoch) =
+            crate::governance::begin_block(&mut overlay, height, self.genesis_params())?;
         let validators: Vec<Validator> = read_record(&overlay, VALIDATORS_KEY)?.unwrap_or_default();
         if !validators.iter().any(|v| v.address == proposer) {
             return match mode {
@@ -366,8 +351,13 @@ impl StateMachine for Runtime {
         if let Some(invalid) = self.verify_header(&parent, block) {
             return Ok(Verdict::Invalid(invalid));
         }
-        let params: ChainParams = read_record(&Overlay::new(state.read()), PARAMS_KEY)?
-            .unwrap_or_else(|| self.genesis_params().clone());
+        // The limits the block is held to are those it starts with: at an
+        // epoch boundary, the newly scheduled parameters.
+        let (params, _) = crate::governance::begin_block(
+            &mut Overlay::new(state.read()),
+            block.header.height,
+            self.genesis_params(),
+        )?;
         if let Some(invalid) = self.verify_limits(ctx, &params, block) {
             return Ok(Verdict::Invalid(invalid));
         }

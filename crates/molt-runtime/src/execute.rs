@@ -197,6 +197,27 @@ pub fn failure_of(error: VmError, budget: u64) -> FailureReason {
         VmError::MissingReturnData { .. } => FailureReason::Trap(T::MissingReturnData),
         VmError::UndeclaredEvent { .. } => FailureReason::Trap(T::UndeclaredEvent),
         VmError::UpgradeNotAuthorized { .. } => FailureReason::Trap(T::UpgradeNotAuthorized),
+        VmError::NotPrivileged(_) => FailureReason::Trap(T::NotPrivileged),
+        VmError::GovernanceModuleInvalid { error, .. } => failure_of(*error, budget),
+        VmError::GovernanceRefused { refusal, .. } => match refusal {
+            molt_vm::GovernanceRefusal::Incompatible { violations } => {
+                FailureReason::IncompatibleUpgrade {
+                    policy: UpgradePolicy::Compatible,
+                    violations,
+                }
+            }
+            molt_vm::GovernanceRefusal::MissingDependency {
+                original_id,
+                version,
+            } => FailureReason::InvalidModule(M::MissingDependency {
+                original_id,
+                version,
+            }),
+            molt_vm::GovernanceRefusal::UnknownPackage { package } => {
+                FailureReason::UnknownPackage { package }
+            }
+            _ => FailureReason::Trap(T::GovernanceActionRefused),
+        },
         _ => FailureReason::Trap(T::Other),
     }
 }
@@ -346,8 +367,10 @@ impl Executor<'_> {
         put(overlay, state::account_key(&t.sender), &sender);
 
         overlay.take_events();
+        overlay.set_transaction(Some(id));
         overlay.checkpoint();
         let outcome = self.run_payload(overlay, tx, &id, env, t.gas_budget - intrinsic);
+        overlay.set_transaction(None);
         let (status, exec_gas) = match outcome? {
             Ok(gas) => {
                 overlay.commit();

@@ -24,8 +24,9 @@ pub struct Genesis {
     pub params: ChainParams,
     pub timestamp_ms: u64,
     /// Packages installed at fixed addresses before the first block: the
-    /// framework's system packages (DESIGN.md section 3) once they exist,
-    /// and fixtures that need a well-known address.
+    /// framework's packages (DESIGN.md section 3,
+    /// [`framework_packages`](crate::framework_packages)) and fixtures that
+    /// need a well-known address.
     pub packages: Vec<GenesisPackage>,
 }
 
@@ -61,14 +62,17 @@ pub fn dev_validator_key() -> SecretKey {
 }
 
 impl Genesis {
-    /// The dev chain: `molt-dev`, four funded accounts, one validator.
+    /// The dev chain: `molt-dev`, four funded accounts, one validator (funded
+    /// too, so it can vote on proposals), and the framework release.
     pub fn dev() -> Self {
         let validator = dev_validator_key();
+        let mut accounts: Vec<(Address, u64)> = (0..DEV_ACCOUNTS)
+            .map(|i| (dev_key(i).address(), DEV_ACCOUNT_BALANCE))
+            .collect();
+        accounts.push((validator.address(), DEV_ACCOUNT_BALANCE));
         Genesis {
             chain_id: ChainId::dev(),
-            accounts: (0..DEV_ACCOUNTS)
-                .map(|i| (dev_key(i).address(), DEV_ACCOUNT_BALANCE))
-                .collect(),
+            accounts,
             validators: vec![Validator {
                 address: validator.address(),
                 public_key: validator.public_key(),
@@ -76,7 +80,7 @@ impl Genesis {
             }],
             params: ChainParams::default(),
             timestamp_ms: 0,
-            packages: Vec::new(),
+            packages: crate::framework::framework_packages(),
         }
     }
 }

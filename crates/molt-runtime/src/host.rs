@@ -201,6 +201,35 @@ impl Host for RuntimeHost<'_, '_> {
         Ok(())
     }
 
+    fn chain_info(&mut self, what: molt_vm::ChainInfo) -> Result<Option<Vec<u8>>, HostError> {
+        crate::governance::chain_info(self.overlay, what).map_err(host_err)
+    }
+
+    fn governance_upgrade(
+        &mut self,
+        request: molt_vm::GovernanceUpgrade<'_>,
+    ) -> Result<Result<PackageInfo, molt_vm::GovernanceRefusal>, HostError> {
+        crate::governance::upgrade(self.overlay, request).map_err(host_err)
+    }
+
+    fn schedule_params(
+        &mut self,
+        params: &[u8],
+    ) -> Result<Result<(), molt_vm::GovernanceRefusal>, HostError> {
+        crate::governance::schedule_params(self.overlay, params).map_err(host_err)
+    }
+
+    fn schedule_validators(
+        &mut self,
+        validators: &[u8],
+    ) -> Result<Result<(), molt_vm::GovernanceRefusal>, HostError> {
+        crate::governance::schedule_validators(self.overlay, validators).map_err(host_err)
+    }
+
+    fn end_epoch(&mut self) -> Result<Result<(), molt_vm::GovernanceRefusal>, HostError> {
+        crate::governance::end_epoch(self.overlay).map_err(host_err)
+    }
+
     fn checkpoint(&mut self) {
         self.overlay.checkpoint();
     }

@@ -16,7 +16,9 @@
 mod blocks;
 mod error;
 pub mod execute;
+mod framework;
 mod genesis;
+mod governance;
 mod host;
 mod machine;
 mod overlay;
@@ -29,10 +31,14 @@ mod upgrade;
 
 pub use error::{Rejection, RuntimeError};
 pub use execute::{SYSTEM_ADDRESS, cap_id, intrinsic_gas, new_original_id, new_package_id};
+pub use framework::{
+    FRAMEWORK_RELEASE, GOVERNANCE_PACKAGE, SYSTEM_PACKAGE, approved_hash_key, framework_packages,
+};
 pub use genesis::{
     DEV_ACCOUNT_BALANCE, DEV_ACCOUNTS, Genesis, GenesisPackage, Validator, dev_key,
     dev_validator_key,
 };
+pub use governance::{MAX_VALIDATORS, check_validators, governance_package_id};
 pub use machine::{
     Finalized, InvalidBlock, Proposal, ProposeContext, StateMachine, Verdict, VerifyContext,
 };

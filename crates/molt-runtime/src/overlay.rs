@@ -31,6 +31,9 @@ pub struct Overlay<'s> {
     changes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     events: Vec<Event>,
     undo: Vec<UndoLog>,
+    /// The id of the transaction being applied, recorded in the package
+    /// versions a governance upgrade writes.
+    transaction: Option<molt_types::Digest>,
 }
 
 impl std::fmt::Debug for Overlay<'_> {
@@ -50,7 +53,18 @@ impl<'s> Overlay<'s> {
             changes: BTreeMap::new(),
             events: Vec::new(),
             undo: Vec::new(),
+            transaction: None,
         }
+    }
+
+    /// Sets the transaction being applied.
+    pub fn set_transaction(&mut self, id: Option<molt_types::Digest>) {
+        self.transaction = id;
+    }
+
+    /// The transaction being applied, if any.
+    pub fn transaction(&self) -> Option<molt_types::Digest> {
+        self.transaction
     }
 
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, RuntimeError> {

@@ -41,8 +41,9 @@
 //! [`SimulatedBlock::parent_state_root`] name that state.
 //!
 //! A block also does its epoch bookkeeping before its first transaction
-//! (advancing the epoch, installing a scheduled validator set); no
-//! transaction can read those records, so the simulation leaves it out.
+//! (advancing the epoch, installing a scheduled validator set and
+//! parameters); the simulation does it too, since programs read those
+//! records (`molt.chain_info`) and the block's limits come from them.
 //!
 //! # What a simulation cannot promise
 //!
@@ -63,10 +64,9 @@
 
 use crate::error::{Rejection, RuntimeError};
 use crate::execute::{BlockEnv, Executor};
-use crate::host::read_record;
 use crate::overlay::Overlay;
 use crate::params::ChainParams;
-use crate::runtime::{AUX_BLOCKS, PARAMS_KEY, Runtime};
+use crate::runtime::{AUX_BLOCKS, Runtime};
 use molt_types::{Address, Block, Digest, FailureReason, Receipt, SignedTransaction};
 
 /// How much gas above the simulated gas use [`budget_with_margin`] adds, in
@@ -174,8 +174,8 @@ impl Runtime {
             parent_state_root: parent.header.state_root,
         };
         let mut overlay = Overlay::new(&snapshot);
-        let params: ChainParams =
-            read_record(&overlay, PARAMS_KEY)?.unwrap_or_else(|| self.genesis_params().clone());
+        let (params, _) =
+            crate::governance::begin_block(&mut overlay, block.height, self.genesis_params())?;
         let vm = self.vm_for(&params)?;
         let exec = Executor {
             vm: &vm,

@@ -49,6 +49,7 @@ pub mod error;
 pub mod events;
 pub mod storage;
 mod sys;
+pub mod system;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 pub mod upgrade;
@@ -77,6 +78,7 @@ pub mod prelude {
     pub use crate::error::{ErrorCode, ProgramError, abort, fail};
     pub use crate::events::{self, Event};
     pub use crate::storage::{self, Item, Map};
+    pub use crate::system;
     pub use crate::upgrade;
     pub use crate::version::VersionGuard;
     pub use crate::{Address, BorshDeserialize, BorshSerialize, Digest};

@@ -39,6 +39,23 @@ mod imp {
         fn molt_abort(code: i32, msg: *const u8, msg_len: usize) -> !;
         fn gas_left() -> i64;
         fn authorize_upgrade(cap: *const u8, digest: *const u8);
+        fn chain_info(kind: i32) -> i64;
+        #[link_name = "gov_upgrade_package"]
+        fn molt_gov_upgrade_package(package: *const u8, module: *const u8, module_len: usize);
+        #[link_name = "gov_set_params"]
+        fn molt_gov_set_params(params: *const u8, len: usize);
+        #[link_name = "gov_set_next_validators"]
+        fn molt_gov_set_next_validators(validators: *const u8, len: usize);
+        #[link_name = "gov_end_epoch"]
+        fn molt_gov_end_epoch();
+        #[link_name = "gov_call"]
+        fn molt_gov_call(
+            package: *const u8,
+            func: *const u8,
+            func_len: usize,
+            args: *const u8,
+            args_len: usize,
+        ) -> i64;
     }
 
     /// Copies `len` bytes out of the host's result buffer; `None` for `-1`.
@@ -119,14 +136,46 @@ mod imp {
         // A refusal never returns: the host ends the call.
         unsafe { authorize_upgrade(cap.0.as_ptr(), digest.0.as_ptr()) }
     }
+    pub fn chain_info_bytes(kind: i32) -> Option<Vec<u8>> {
+        take_buffer(unsafe { chain_info(kind) })
+    }
+    // The privileged calls: a refusal never returns, the host ends the call.
+    pub fn gov_upgrade_package(package: &Address, module: &[u8]) {
+        unsafe { molt_gov_upgrade_package(package.0.as_ptr(), module.as_ptr(), module.len()) }
+    }
+    pub fn gov_set_params(params: &[u8]) {
+        unsafe { molt_gov_set_params(params.as_ptr(), params.len()) }
+    }
+    pub fn gov_set_next_validators(validators: &[u8]) {
+        unsafe { molt_gov_set_next_validators(validators.as_ptr(), validators.len()) }
+    }
+    pub fn gov_end_epoch() {
+        unsafe { molt_gov_end_epoch() }
+    }
+    pub fn gov_call(package: &Address, func: &str, args: &[u8]) -> Vec<u8> {
+        take_buffer(unsafe {
+            molt_gov_call(
+                package.0.as_ptr(),
+                func.as_ptr(),
+                func.len(),
+                args.as_ptr(),
+                args.len(),
+            )
+        })
+        .unwrap_or_default()
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
     pub use crate::testing::host::{
-        abort, authorize, call_raw, context_bytes, emit, gas, get, get_foreign, has, next, remove,
-        set, set_return,
+        abort, authorize, call_raw, context_bytes, emit, gas, get, get_foreign, gov_call,
+        gov_end_epoch, gov_set_next_validators, gov_set_params, gov_upgrade_package, has, next,
+        remove, set, set_return,
     };
+    pub fn chain_info_bytes(kind: i32) -> Option<alloc::vec::Vec<u8>> {
+        crate::testing::host::chain_info(kind)
+    }
 }
 
 pub(crate) use imp::*;

@@ -43,6 +43,10 @@
 //!   program, and is one per cap per transaction; tickets live for one
 //!   transaction ([`TestEnv::tickets`]).
 //!
+//! - privileged calls (`molt_sdk::system`) succeed only for a program whose
+//!   original id is a framework address (0x1..0xff), by the node's rule;
+//!   they are recorded ([`TestEnv::governance_effects`]), not applied.
+//!
 //! Refusals the node reports as VM errors rather than aborts end the call
 //! here with a code from [`refusals`] and the node's message.
 //!
@@ -270,7 +274,12 @@ impl TestEnv {
     pub fn call<R>(&self, f: impl FnOnce() -> R) -> Result<R, ProgramError> {
         let snapshot = host::with(|h| {
             h.tickets.clear();
-            (h.storage.clone(), h.events.len(), h.tickets.len())
+            (
+                h.storage.clone(),
+                h.events.len(),
+                h.tickets.len(),
+                h.governance.len(),
+            )
         });
         match catch_unwind(AssertUnwindSafe(f)) {
             Ok(r) => {
@@ -282,6 +291,7 @@ impl TestEnv {
                     h.storage = snapshot.0;
                     h.events.truncate(snapshot.1);
                     h.tickets.truncate(snapshot.2);
+                    h.governance.truncate(snapshot.3);
                     h.reset_frames();
                 });
                 Err(host::error_of(payload))
@@ -518,6 +528,21 @@ impl TestEnv {
         host::with(|h| h.tickets.clone())
     }
 
+    /// The governance actions the privileged calls (`molt_sdk::system`) of
+    /// the transactions so far recorded, in order; a failed transaction's
+    /// are gone. The node would apply them (docs/framework.md).
+    pub fn governance_effects(&self) -> Vec<GovernanceEffect> {
+        host::with(|h| h.governance.clone())
+    }
+
+    /// Sets what `molt.chain_info` answers for `kind` (the ABI's codes:
+    /// 0 epoch, 1 validators, 2 next validators, 3 params, 4 next params).
+    pub fn set_chain_info(&self, kind: i32, bytes: Vec<u8>) {
+        host::with(|h| {
+            h.chain_info.insert(kind, bytes);
+        })
+    }
+
     /// Removes and returns every ticket, as the upgrade that follows the
     /// ticket call consumes them on the node.
     pub fn take_tickets(&self) -> Vec<UpgradeTicket> {
@@ -533,6 +558,15 @@ pub struct UpgradeTicket {
     pub program: Address,
     pub cap: Address,
     pub digest: Digest,
+}
+
+/// A governance action recorded by the test host (the node applies it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GovernanceEffect {
+    UpgradePackage { package: Address, module: Vec<u8> },
+    SetParams(Vec<u8>),
+    SetNextValidators(Vec<u8>),
+    EndEpoch,
 }
 
 pub(crate) mod host;

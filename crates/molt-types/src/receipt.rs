@@ -136,6 +136,19 @@ pub enum TrapCode {
     NoMemory,
     #[error("any other trap")]
     Other,
+    /// A privileged host call by a program that is not a framework package
+    /// (DESIGN.md 3): only governance, through a proposal, can do that.
+    #[error(
+        "a privileged host call by a program that is not a framework package: submit a governance proposal instead"
+    )]
+    NotPrivileged,
+    /// A framework package's privileged call was refused by the node
+    /// (parameters or a validator set that cannot work, a governance upgrade
+    /// of a package that is not a framework package, an unknown package).
+    #[error(
+        "the node refused a governance action (invalid parameters or validator set, or a target that is not a framework package)"
+    )]
+    GovernanceActionRefused,
 }
 
 /// Why a module was refused at publish or upgrade.

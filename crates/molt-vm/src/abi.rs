@@ -25,6 +25,12 @@ pub(crate) enum HostFn {
     Abort,
     GasLeft,
     AuthorizeUpgrade,
+    ChainInfo,
+    GovUpgradePackage,
+    GovSetParams,
+    GovSetNextValidators,
+    GovEndEpoch,
+    GovCall,
 }
 
 use ValType::{I32, I64};
@@ -64,6 +70,27 @@ const TABLE: &[(HostFn, &str, &[ValType], &[ValType])] = &[
         "authorize_upgrade",
         &[I32, I32],
         &[],
+    ),
+    (HostFn::ChainInfo, "chain_info", &[I32], &[I64]),
+    (
+        HostFn::GovUpgradePackage,
+        "gov_upgrade_package",
+        &[I32, I32, I32],
+        &[],
+    ),
+    (HostFn::GovSetParams, "gov_set_params", &[I32, I32], &[]),
+    (
+        HostFn::GovSetNextValidators,
+        "gov_set_next_validators",
+        &[I32, I32],
+        &[],
+    ),
+    (HostFn::GovEndEpoch, "gov_end_epoch", &[], &[]),
+    (
+        HostFn::GovCall,
+        "gov_call",
+        &[I32, I32, I32, I32, I32],
+        &[I64],
     ),
 ];
 

@@ -163,6 +163,22 @@ pub enum VmError {
         expected: Digest,
         found: Digest,
     },
+    /// A privileged host call (docs/host-abi.md) by a program that is not a
+    /// framework package; decided from the running package's original id.
+    #[error("{0}")]
+    NotPrivileged(molt_host_rules::NotPrivileged),
+    /// The host refused an admitted privileged call.
+    #[error("`molt.{function}` refused: {refusal}")]
+    GovernanceRefused {
+        function: &'static str,
+        refusal: crate::governance::GovernanceRefusal,
+    },
+    /// A governance upgrade's module failed validation.
+    #[error("the module of the governance upgrade of {package} is invalid: {error}")]
+    GovernanceModuleInvalid {
+        package: Address,
+        error: Box<VmError>,
+    },
     /// The [`Host`](crate::Host) failed (storage I/O, missing code, ...).
     /// The runtime should treat its own failures as fatal, not as a failed
     /// transaction.

@@ -4,6 +4,7 @@
 
 use crate::abi::PackageInfo;
 use crate::error::HostError;
+use crate::governance::{ChainInfo, GovernanceRefusal, GovernanceUpgrade};
 use molt_types::{Address, Digest, Event};
 
 /// A storage entry: `(key, value)`.
@@ -135,6 +136,55 @@ pub trait Host {
             "this host admitted a ticket for UpgradeCap {} but cannot record it",
             ticket.cap
         )))
+    }
+
+    /// The chain fact `what`, borsh-encoded (`molt.chain_info`, readable
+    /// by every program); `None` if this host has none. The default has
+    /// none.
+    fn chain_info(&mut self, what: ChainInfo) -> Result<Option<Vec<u8>>, HostError> {
+        let _ = what;
+        Ok(None)
+    }
+
+    // ---- privileged calls (docs/host-abi.md). The VM calls these only for
+    // a framework package (`molt_host_rules::privilege::admit`), after
+    // charging gas and, for an upgrade, validating the module. Each is a
+    // write of the running transaction: a later `revert` of an enclosing
+    // checkpoint must undo it. A refusal changes nothing. ----
+
+    /// Upgrades `request.package` to `request.module` without its cap,
+    /// checked under `compatible`; the new version's info.
+    fn governance_upgrade(
+        &mut self,
+        request: GovernanceUpgrade<'_>,
+    ) -> Result<Result<PackageInfo, GovernanceRefusal>, HostError> {
+        let _ = request;
+        Ok(Err(GovernanceRefusal::Unsupported))
+    }
+
+    /// Schedules `params` (the node's borsh `ChainParams`) for the next
+    /// epoch boundary, after validating them.
+    fn schedule_params(
+        &mut self,
+        params: &[u8],
+    ) -> Result<Result<(), GovernanceRefusal>, HostError> {
+        let _ = params;
+        Ok(Err(GovernanceRefusal::Unsupported))
+    }
+
+    /// Schedules the next epoch's validator set (borsh
+    /// `Vec<(Address, [u8; 32], u64)>`), after validating it.
+    fn schedule_validators(
+        &mut self,
+        validators: &[u8],
+    ) -> Result<Result<(), GovernanceRefusal>, HostError> {
+        let _ = validators;
+        Ok(Err(GovernanceRefusal::Unsupported))
+    }
+
+    /// Makes the next block start a new epoch.
+    fn end_epoch(&mut self) -> Result<Result<(), GovernanceRefusal>, HostError> {
+        Ok(Err(GovernanceRefusal::Unsupported))
     }
 
     /// Opens a nested checkpoint.

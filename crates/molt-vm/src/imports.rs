@@ -7,11 +7,12 @@ use crate::config::price;
 use crate::error::VmError;
 use crate::exec::{Invocation, Session, execute, resolve_entry};
 use crate::host::UpgradeTicket;
+use crate::privileged;
 use molt_host_rules::{CallOrigin, Resolution, calls, tickets};
 use molt_types::{Address, Digest, Event};
 use wasmi::{Caller, Func, Memory, Store};
 
-type Ctx<'c, 'a> = Caller<'c, Session<'a>>;
+pub(crate) type Ctx<'c, 'a> = Caller<'c, Session<'a>>;
 
 /// The wasmi function for `f`, bound to `store`.
 pub(crate) fn host_func<'a>(store: &mut Store<Session<'a>>, f: HostFn) -> Func {
@@ -89,6 +90,36 @@ pub(crate) fn host_func<'a>(store: &mut Store<Session<'a>>, f: HostFn) -> Func {
             let r = authorize_upgrade(&mut c, cap, d);
             lift(&mut c, r)
         }),
+        HostFn::ChainInfo => Func::wrap(store, |mut c: Ctx<'_, 'a>, what: i32| {
+            let r = privileged::chain_info(&mut c, what);
+            lift(&mut c, r)
+        }),
+        HostFn::GovUpgradePackage => Func::wrap(
+            store,
+            |mut c: Ctx<'_, 'a>, package: i32, m: i32, ml: i32| {
+                let r = privileged::upgrade_package(&mut c, package, m, ml);
+                lift(&mut c, r)
+            },
+        ),
+        HostFn::GovSetParams => Func::wrap(store, |mut c: Ctx<'_, 'a>, p: i32, l: i32| {
+            let r = privileged::set_params(&mut c, p, l);
+            lift(&mut c, r)
+        }),
+        HostFn::GovSetNextValidators => Func::wrap(store, |mut c: Ctx<'_, 'a>, p: i32, l: i32| {
+            let r = privileged::set_next_validators(&mut c, p, l);
+            lift(&mut c, r)
+        }),
+        HostFn::GovEndEpoch => Func::wrap(store, |mut c: Ctx<'_, 'a>| {
+            let r = privileged::end_epoch(&mut c);
+            lift(&mut c, r)
+        }),
+        HostFn::GovCall => Func::wrap(
+            store,
+            |mut c: Ctx<'_, 'a>, package: i32, f: i32, fl: i32, args: i32, al: i32| {
+                let r = privileged::gov_call(&mut c, package, f, fl, args, al);
+                lift(&mut c, r)
+            },
+        ),
     }
 }
 
@@ -101,7 +132,7 @@ fn lift<T>(c: &mut Ctx<'_, '_>, result: Result<T, VmError>) -> Result<T, wasmi::
     })
 }
 
-fn charge(c: &mut Ctx<'_, '_>, amount: u64) -> Result<(), VmError> {
+pub(crate) fn charge(c: &mut Ctx<'_, '_>, amount: u64) -> Result<(), VmError> {
     let fuel = c.get_fuel().unwrap_or(0);
     let left = fuel.checked_sub(amount);
     // Setting fuel only fails when metering is off, which `Vm::new` never does.
@@ -112,7 +143,7 @@ fn charge(c: &mut Ctx<'_, '_>, amount: u64) -> Result<(), VmError> {
     })
 }
 
-fn memory(c: &Ctx<'_, '_>) -> Result<Memory, VmError> {
+pub(crate) fn memory(c: &Ctx<'_, '_>) -> Result<Memory, VmError> {
     c.data().memory.ok_or_else(|| VmError::Trap {
         code: molt_types::TrapCode::NoMemory,
         message: "host function called before the instance was ready (from a start function?)"
@@ -122,7 +153,7 @@ fn memory(c: &Ctx<'_, '_>) -> Result<Memory, VmError> {
 
 /// Guest range `ptr..ptr+len`, bounds-checked; pointers and lengths are
 /// unsigned 32-bit offsets.
-fn range(
+pub(crate) fn range(
     function: &'static str,
     mem_len: usize,
     ptr: i32,
@@ -141,7 +172,7 @@ fn range(
     }
 }
 
-fn limit(what: &'static str, size: usize, limit: usize) -> Result<(), VmError> {
+pub(crate) fn limit(what: &'static str, size: usize, limit: usize) -> Result<(), VmError> {
     if size > limit {
         Err(VmError::LimitExceeded { what, size, limit })
     } else {
@@ -149,7 +180,7 @@ fn limit(what: &'static str, size: usize, limit: usize) -> Result<(), VmError> {
     }
 }
 
-fn write_guard(c: &Ctx<'_, '_>, operation: &'static str) -> Result<(), VmError> {
+pub(crate) fn write_guard(c: &Ctx<'_, '_>, operation: &'static str) -> Result<(), VmError> {
     if c.data().view {
         Err(VmError::WriteInView { operation })
     } else {
@@ -157,7 +188,7 @@ fn write_guard(c: &Ctx<'_, '_>, operation: &'static str) -> Result<(), VmError> 
     }
 }
 
-fn len_result(len: usize) -> i64 {
+pub(crate) fn len_result(len: usize) -> i64 {
     i64::try_from(len).unwrap_or(i64::MAX)
 }
 
@@ -215,7 +246,11 @@ fn storage_get(c: &mut Ctx<'_, '_>, foreign: Option<i32>, k: i32, kl: i32) -> Re
     Ok(result)
 }
 
-fn read_address(mem: &[u8], function: &'static str, ptr: i32) -> Result<Address, VmError> {
+pub(crate) fn read_address(
+    mem: &[u8],
+    function: &'static str,
+    ptr: i32,
+) -> Result<Address, VmError> {
     let bytes = &mem[range(function, mem.len(), ptr, 32)?];
     let mut id = [0u8; 32];
     id.copy_from_slice(bytes);
@@ -390,6 +425,21 @@ fn call(
     a: i32,
     al: i32,
 ) -> Result<i64, VmError> {
+    call_as(c, package, f, fl, a, al, CallOrigin::Program)
+}
+
+/// `molt.call`, and with `origin = Transaction` `molt.gov_call` (which may
+/// also reach `entry` functions): the callee sees the running program's
+/// original id as its caller.
+pub(crate) fn call_as(
+    c: &mut Ctx<'_, '_>,
+    package: i32,
+    f: i32,
+    fl: i32,
+    a: i32,
+    al: i32,
+    origin: CallOrigin,
+) -> Result<i64, VmError> {
     let config = c.data().vm.config();
     let gas = &config.gas;
     let args_len = al as u32 as usize;
@@ -430,7 +480,7 @@ fn call(
     }
     .ok_or(VmError::UnknownPackage { package })?;
     let callee = vm.load(&mut *s.host, &info)?;
-    let entry = resolve_entry(&callee, &CallTarget::Function(name), CallOrigin::Program)?;
+    let entry = resolve_entry(&callee, &CallTarget::Function(name), origin)?;
     let context = Context {
         caller: s.context.original_id,
         origin: s.context.origin,

@@ -4,6 +4,7 @@ mod constructors;
 mod determinism;
 mod faults;
 mod forge;
+mod governance;
 mod griefing;
 mod machine;
 mod program_upgrades;

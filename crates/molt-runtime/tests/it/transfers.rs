@@ -26,7 +26,10 @@ fn transfer_moves_coin_and_pays_the_proposer_for_gas_used_only() {
         c.rt.account(&b.address()).unwrap().balance,
         DEV_ACCOUNT_BALANCE + 500
     );
-    assert_eq!(c.rt.account(&c.proposer).unwrap().balance, r.gas_used);
+    assert_eq!(
+        c.rt.account(&c.proposer).unwrap().balance,
+        DEV_ACCOUNT_BALANCE + r.gas_used
+    );
     assert_eq!(c.rt.account(&a.address()).unwrap().sequence_number, 1);
     assert_eq!(r.events[0].name, "Transfer");
 }

@@ -62,6 +62,10 @@ pub(super) struct HostState {
     pub(super) caps: BTreeMap<Address, Address>,
     /// Tickets of the running (or last) transaction.
     pub(super) tickets: Vec<UpgradeTicket>,
+    /// Governance actions recorded by privileged calls, in order.
+    pub(super) governance: Vec<super::GovernanceEffect>,
+    /// What `molt.chain_info` answers, by kind code.
+    pub(super) chain_info: BTreeMap<i32, Vec<u8>>,
 }
 
 fn default_context() -> Context {
@@ -98,6 +102,8 @@ impl HostState {
             max_call_depth: molt_host_rules::DEFAULT_MAX_CALL_DEPTH,
             caps: BTreeMap::new(),
             tickets: Vec::new(),
+            governance: Vec::new(),
+            chain_info: BTreeMap::new(),
         }
     }
 
@@ -335,6 +341,11 @@ pub fn context_bytes() -> Vec<u8> {
 }
 
 pub fn call_raw(package: &Address, func: &str, args: &[u8]) -> Vec<u8> {
+    call_raw_from(package, func, args, CallOrigin::Program)
+}
+
+/// `molt.call`, or with `Transaction` `molt.gov_call` (entry functions too).
+fn call_raw_from(package: &Address, func: &str, args: &[u8], origin: CallOrigin) -> Vec<u8> {
     let mock = with(|h| h.mocks.get(&(*package, String::from(func))).cloned());
     if let Some(mock) = mock {
         return match mock(args) {
@@ -370,7 +381,7 @@ pub fn call_raw(package: &Address, func: &str, args: &[u8]) -> Vec<u8> {
             raise(unknown_package(package))
         };
         let declared_view = match &callee.interface {
-            Some(interface) => check_callable(interface, func, CallOrigin::Program),
+            Some(interface) => check_callable(interface, func, origin),
             None => false,
         };
         let v = &callee.version;
@@ -397,7 +408,11 @@ pub fn call_raw(package: &Address, func: &str, args: &[u8]) -> Vec<u8> {
         h.frames.push(frame);
         dispatch
     });
-    dispatch(CallKind::Program, func, args);
+    let kind = match origin {
+        CallOrigin::Transaction => CallKind::Transaction,
+        CallOrigin::Program => CallKind::Program,
+    };
+    dispatch(kind, func, args);
     with(|h| {
         h.frames
             .pop()
@@ -475,4 +490,59 @@ pub fn begin_call(kind: CallKind, visibility: &str, view: bool, func: &str) {
         let frame = h.current();
         frame.view = calls::runs_as_view(frame.view, view);
     });
+}
+
+/// `molt.chain_info`: what [`TestEnv::set_chain_info`] set, else absent.
+pub fn chain_info(kind: i32) -> Option<Vec<u8>> {
+    with(|h| h.chain_info.get(&kind).cloned())
+}
+
+/// The node's privilege rule for the running program; a refusal aborts
+/// with [`crate::system::NOT_PRIVILEGED`] and the node's message.
+fn privileged(call: molt_host_rules::PrivilegedCall) {
+    let refused = with(|h| {
+        h.writable(call.import_name());
+        let program = h.namespace();
+        molt_host_rules::privilege::admit(call, &program).err()
+    });
+    if let Some(refusal) = refused {
+        raise(ProgramError::new(
+            crate::system::NOT_PRIVILEGED,
+            std::format!("{refusal}"),
+        ));
+    }
+}
+
+fn record(effect: super::GovernanceEffect) {
+    with(|h| h.governance.push(effect))
+}
+
+pub fn gov_upgrade_package(package: &Address, module: &[u8]) {
+    privileged(molt_host_rules::PrivilegedCall::UpgradePackage);
+    record(super::GovernanceEffect::UpgradePackage {
+        package: *package,
+        module: module.to_vec(),
+    })
+}
+
+pub fn gov_set_params(params: &[u8]) {
+    privileged(molt_host_rules::PrivilegedCall::SetParams);
+    record(super::GovernanceEffect::SetParams(params.to_vec()))
+}
+
+pub fn gov_set_next_validators(validators: &[u8]) {
+    privileged(molt_host_rules::PrivilegedCall::SetNextValidators);
+    record(super::GovernanceEffect::SetNextValidators(
+        validators.to_vec(),
+    ))
+}
+
+pub fn gov_end_epoch() {
+    privileged(molt_host_rules::PrivilegedCall::EndEpoch);
+    record(super::GovernanceEffect::EndEpoch)
+}
+
+pub fn gov_call(package: &Address, func: &str, args: &[u8]) -> Vec<u8> {
+    privileged(molt_host_rules::PrivilegedCall::CallAsGovernance);
+    call_raw_from(package, func, args, CallOrigin::Transaction)
 }
