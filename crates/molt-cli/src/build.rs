@@ -33,6 +33,17 @@ pub fn run(args: BuildArgs, out: &Output) -> Result<()> {
     let (human, mut json) = describe(&bytes, &interface);
     json["path"] = serde_json::json!(built.path);
     json["package"] = serde_json::json!(built.package);
-    out.result(&format!("built {}\n{human}", built.path.display()), json);
+    json["build"] = built.recipe.to_json();
+    let recipe = &built.recipe;
+    out.result(
+        &format!(
+            "built {}\nbuilt with {} ({} route), molt-sdk {}\n{human}",
+            built.path.display(),
+            recipe.rustc,
+            recipe.route,
+            recipe.sdk.as_deref().unwrap_or("(none)")
+        ),
+        json,
+    );
     Ok(())
 }
