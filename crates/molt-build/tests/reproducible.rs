@@ -70,3 +70,34 @@ fn the_module_names_no_path_of_this_machine() {
         );
     }
 }
+
+#[test]
+fn two_crates_with_one_library_name_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[workspace]\nresolver = \"3\"\nmembers = [\"a\", \"b\"]\n",
+    )
+    .unwrap();
+    for dir in ["a", "b"] {
+        std::fs::create_dir_all(root.join(dir).join("src")).unwrap();
+        std::fs::write(root.join(dir).join("src/lib.rs"), "").unwrap();
+        std::fs::write(
+            root.join(dir).join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{dir}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+                 [lib]\nname = \"counter\"\ncrate-type = [\"cdylib\"]\n"
+            ),
+        )
+        .unwrap();
+    }
+    let route = detect_route().unwrap();
+    let err = build_program(&root.join("b"), &route)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("library is named `counter`") && err.contains("a (") && err.contains("b ("),
+        "{err}"
+    );
+}

@@ -94,6 +94,8 @@ pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
                 .and_then(|e| e["emitter"].as_str())
                 .map(String::from);
             if let Some(p) = package {
+                // The first version's package id is the original id.
+                v["original_id"] = json!(p);
                 v["package_id"] = json!(p);
             }
             Transacted::Submitted(v)
@@ -102,9 +104,9 @@ pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
     };
     finish(ctx, done, &what, |v| {
         format!(
-            "published {} as package {}",
+            "published {} as package {} (original id)",
             interface.name,
-            v["package_id"].as_str().unwrap_or("?")
+            v["original_id"].as_str().unwrap_or("?")
         )
     })
 }
@@ -143,14 +145,30 @@ pub fn view(ctx: &Ctx<'_>, package: &str, function: &str, args_json: &str) -> Re
     let package = parse_address(package, "package")?;
     let json_args = parse_json_args(args_json, "--args")?;
     let bytes = ctx.encode_args(&package, function, &json_args)?;
-    let v = ctx.rpc.call(
+    let (interface, _) = ctx.interface(&package)?;
+    let mut v = ctx.rpc.call(
         "molt_view",
         json!([package, function, format!("0x{}", hex::encode(bytes))]),
     )?;
-    let shown = if v["decoded"].is_null() {
-        v["result"].to_string()
-    } else {
-        v["decoded"].to_string()
+    // Decoded here, through the interface the arguments were encoded with,
+    // so that an absent optional (JSON null) is told from an undecodable result.
+    let result = hex::decode(
+        v["result"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches("0x"),
+    )
+    .unwrap_or_default();
+    let decoded = interface
+        .function(function)
+        .and_then(|f| molt_interface::decode_to_json(&interface, &f.returns, &result).ok());
+    let shown = match decoded {
+        Some(Value::Null) => "none".to_string(),
+        Some(d) => {
+            v["decoded"] = d.clone();
+            d.to_string()
+        }
+        None => v["result"].to_string(),
     };
     ctx.out.result(&shown, v);
     Ok(())
@@ -227,9 +245,20 @@ pub fn query(ctx: &Ctx<'_>, q: QueryCommand) -> Result<()> {
             };
             for p in shown {
                 human.push_str(&format!(
-                    "version {} (edition {}): package id {}\n  checksum {}\n  owner {}  policy {}  block {}  tx {}\n",
+                    "version {} (edition {}): package id {}\n  checksum {}\n  owner {} (submitted this version)  policy when created {}  block {}  tx {}\n",
                     p["version"], p["edition"], p["package_id"].as_str().unwrap_or_default(), p["checksum"].as_str().unwrap_or_default(),
                     p["owner"].as_str().unwrap_or_default(), p["policy"].as_str().unwrap_or_default(), p["height"], p["transaction"].as_str().unwrap_or_default()
+                ));
+            }
+            let cap = &v["upgrade_cap"];
+            if cap.is_null() {
+                human.push_str("UpgradeCap: none (destroyed): the package is immutable\n");
+            } else {
+                human.push_str(&format!(
+                    "UpgradeCap {} held by {}, policy {}\n",
+                    cap["id"].as_str().unwrap_or_default(),
+                    cap["owner"].as_str().unwrap_or_default(),
+                    cap["policy"].as_str().unwrap_or_default()
                 ));
             }
             if let Ok(i) = serde_json::from_value::<Interface>(v["requested"]["interface"].clone())

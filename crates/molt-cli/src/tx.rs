@@ -175,6 +175,7 @@ impl DryRun {
             message,
             human: self.render(what),
             details: self.to_json(),
+            on_stdout: !submit,
         }
         .into()
     }
@@ -403,6 +404,7 @@ fn report_included(ctx: &Ctx<'_>, v: Value, success: impl FnOnce(&Value) -> Stri
         message: format!("the transaction failed on chain: {message}"),
         human,
         details: v,
+        on_stdout: false,
     }
     .into())
 }

@@ -20,11 +20,16 @@ use std::path::Path;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CapCommand {
-    /// Tighten the upgrade policy: compatible < additive < dep_only < immutable.
+    /// Tighten the upgrade policy: compatible < additive < dep_only.
+    /// A policy can only be tightened; to forbid every upgrade, destroy the
+    /// cap with `molt cap make-immutable`.
     Restrict {
         package: String,
-        #[arg(long)]
-        policy: UpgradePolicy,
+        /// The new policy, stricter than the current one: `additive` or
+        /// `dep_only` (`dep-only`). (`compatible` is the loosest;
+        /// `immutable` is `molt cap make-immutable`.)
+        #[arg(long, value_parser = ["compatible", "additive", "dep_only", "dep-only", "immutable"])]
+        policy: String,
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -130,10 +135,31 @@ pub fn upgrade(
     } = module::load_valid(ctx, path)?;
     let chain = on_chain(ctx, &package)?;
     let Some((cap_id, policy, holder)) = chain.cap else {
-        bail!(
-            "package {} is immutable: its UpgradeCap was destroyed",
-            chain.original_id
+        // What the node answers too: under `immutable` every upgrade is
+        // the one violation E0901 (docs/compatibility.md).
+        let report = check_upgrade(
+            &chain.interface,
+            &chain.module,
+            &new,
+            &module,
+            UpgradePolicy::Immutable,
         );
+        return Err(Reported {
+            message: format!(
+                "package {} is immutable (its UpgradeCap was destroyed): no upgrade is possible; \
+                 nothing was submitted",
+                chain.original_id
+            ),
+            human: format!("{}\n", report.render()),
+            details: json!({
+                "compatible": false,
+                "policy": UpgradePolicy::Immutable,
+                "report": report,
+                "upgrade_cap": null,
+            }),
+            on_stdout: tx.dry_run,
+        }
+        .into());
     };
     let report = check_upgrade(&chain.interface, &chain.module, &new, &module, policy);
     let compatible = report.is_compatible();
@@ -180,6 +206,7 @@ pub fn upgrade(
                 ),
                 human: check_text,
                 details: check_json,
+                on_stdout: false,
             }
             .into());
         }
@@ -223,6 +250,7 @@ pub fn upgrade(
                     message,
                     human,
                     details: doc,
+                    on_stdout: true,
                 }
                 .into()),
                 None => {
@@ -237,7 +265,7 @@ pub fn upgrade(
                     .rpc
                     .call("molt_getPackage", json!([chain.original_id]))?;
                 if let Some(latest) = after["versions"].as_array().and_then(|a| a.last()) {
-                    v["upgraded"] = json!({"version": latest["version"], "edition": latest["edition"], "package_id": latest["package_id"], "checksum": latest["checksum"]});
+                    v["upgraded"] = json!({"original_id": chain.original_id, "version": latest["version"], "edition": latest["edition"], "package_id": latest["package_id"], "checksum": latest["checksum"]});
                 }
             }
             let summary = v["upgraded"].clone();
@@ -254,12 +282,12 @@ pub fn upgrade(
     }
 }
 
-fn cap_of(ctx: &Ctx<'_>, package: &str) -> Result<Address> {
+fn cap_of(ctx: &Ctx<'_>, package: &str) -> Result<(Address, UpgradePolicy)> {
     let package = parse_address(package, "package")?;
     let chain = on_chain(ctx, &package)?;
     chain
         .cap
-        .map(|(id, _, _)| id)
+        .map(|(id, policy, _)| (id, policy))
         .ok_or_else(|| anyhow!("package {} is already immutable", chain.original_id))
 }
 
@@ -270,12 +298,30 @@ pub fn cap(ctx: &Ctx<'_>, cmd: CapCommand) -> Result<()> {
             policy,
             tx,
         } => {
-            let cap = cap_of(ctx, &package)?;
-            let payload = if policy == UpgradePolicy::Immutable {
-                TransactionPayload::MakeImmutable { cap }
-            } else {
-                TransactionPayload::RestrictUpgradePolicy { cap, policy }
-            };
+            let policy: UpgradePolicy = policy
+                .parse()
+                .map_err(|e| anyhow!("--policy {policy:?}: {e}"))?;
+            if policy == UpgradePolicy::Immutable {
+                bail!(
+                    "--policy immutable would destroy the UpgradeCap; say so with \
+                     `molt cap make-immutable {package}`; nothing was submitted"
+                );
+            }
+            let (cap, current) = cap_of(ctx, &package)?;
+            if policy <= current {
+                bail!(
+                    "UpgradeCap {cap} already has policy {current}; a policy can only be \
+                     tightened ({current} -> a stricter one of {}), so {policy} is refused; \
+                     nothing was submitted",
+                    UpgradePolicy::ALL
+                        .iter()
+                        .filter(|p| **p > current && **p != UpgradePolicy::Immutable)
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let payload = TransactionPayload::RestrictUpgradePolicy { cap, policy };
             let what = format!("restricting UpgradeCap {cap} to policy {policy}");
             let done = ctx.transact(&tx, payload, &what)?;
             finish(ctx, done, &what, |_| {
@@ -283,7 +329,7 @@ pub fn cap(ctx: &Ctx<'_>, cmd: CapCommand) -> Result<()> {
             })
         }
         CapCommand::MakeImmutable { package, tx } => {
-            let cap = cap_of(ctx, &package)?;
+            let (cap, _) = cap_of(ctx, &package)?;
             let what = format!("destroying UpgradeCap {cap}");
             let done = ctx.transact(&tx, TransactionPayload::MakeImmutable { cap }, &what)?;
             finish(ctx, done, &what, |_| {
@@ -292,7 +338,7 @@ pub fn cap(ctx: &Ctx<'_>, cmd: CapCommand) -> Result<()> {
         }
         CapCommand::Transfer { package, to, tx } => {
             let to = crate::keys::resolve_address(&ctx.home, &to)?;
-            let cap = cap_of(ctx, &package)?;
+            let (cap, _) = cap_of(ctx, &package)?;
             let what = format!("giving UpgradeCap {cap} to {to}");
             let done = ctx.transact(
                 &tx,

@@ -1,0 +1,241 @@
+//! The upgrade commands as a user meets them, against a real `molt node
+//! --dev`: where findings are printed, exit codes, refusals before any gas
+//! is spent, what `query package` and `view` show.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const MOLT: &str = env!("CARGO_BIN_EXE_molt");
+
+struct DevNode {
+    child: Child,
+    home: tempfile::TempDir,
+    rpc: String,
+}
+
+/// What one `molt` run printed.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl DevNode {
+    fn start() -> DevNode {
+        let home = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let log = std::fs::File::create(home.path().join("node.log")).unwrap();
+        let child = Command::new(MOLT)
+            .args(["node", "--dev", "--rpc-port", &port.to_string()])
+            .args(["--block-time", "100"])
+            .env("MOLT_HOME", home.path())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let node = DevNode {
+            child,
+            home,
+            rpc: format!("http://127.0.0.1:{port}"),
+        };
+        let start = Instant::now();
+        while node.run(&["--json", "query", "block", "latest"]).code != 0 {
+            assert!(start.elapsed() < Duration::from_secs(60), "no node");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        node
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(MOLT)
+            .args(["--rpc", &self.rpc])
+            .args(args)
+            .env("MOLT_HOME", self.home.path())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+
+    /// `molt --json ARGS`: the exit code and the one JSON document on stdout.
+    fn json(&self, args: &[&str]) -> (i32, Value) {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let r = self.run(&all);
+        let doc = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout of molt {args:?} is not one JSON document ({e}):\n{}\nstderr:\n{}",
+                r.stdout, r.stderr
+            )
+        });
+        (r.code, doc)
+    }
+
+    fn ok(&self, args: &[&str]) -> Value {
+        let (code, doc) = self.json(args);
+        assert_eq!(code, 0, "molt {args:?}: {doc:#}");
+        doc
+    }
+
+    fn wasm(&self, name: &str) -> PathBuf {
+        let path = self.home.path().join(format!("{name}.wasm"));
+        std::fs::write(&path, molt_build::example(name).unwrap()).unwrap();
+        path
+    }
+
+    fn publish(&self, name: &str) -> String {
+        let wasm = self.wasm(name);
+        let doc = self.ok(&["publish", s(&wasm)]);
+        assert_eq!(doc["original_id"], doc["package_id"]);
+        doc["original_id"].as_str().unwrap().to_string()
+    }
+
+    fn sequence(&self, who: &str) -> u64 {
+        self.ok(&["account", who])["sequence_number"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+impl Drop for DevNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn dry_run_findings_are_on_stdout_and_the_exit_code_is_the_verdict() {
+    let node = DevNode::start();
+    let pkg = node.publish("counter_v1");
+    let v2 = node.wasm("counter_v2");
+    let v3 = node.wasm("counter_v3");
+
+    let good = node.run(&["upgrade", &pkg, s(&v2), "--dry-run"]);
+    assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
+    assert!(good.stdout.contains("compatible under policy compatible"));
+    assert!(good.stdout.contains("would create version 2"));
+
+    let bad = node.run(&["upgrade", &pkg, s(&v3), "--dry-run"]);
+    assert_eq!(bad.code, 1, "an incompatible dry run fails");
+    assert!(
+        bad.stdout.contains("E0") && bad.stdout.contains("violation(s) of policy compatible"),
+        "the findings are on stdout:\n{}",
+        bad.stdout
+    );
+    assert!(bad.stderr.contains("error:"), "{}", bad.stderr);
+
+    // With --json, one document on stdout, also for the failure.
+    let (code, doc) = node.json(&["upgrade", &pkg, s(&v3), "--dry-run"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["compatible"], false);
+    assert!(doc["error"].as_str().unwrap().contains("incompatible"));
+    assert!(!doc["report"]["violations"].as_array().unwrap().is_empty());
+    let (code, doc) = node.json(&["upgrade", &pkg, "/no/such/module.wasm"]);
+    assert_eq!(code, 1);
+    assert!(doc["error"].is_string(), "{doc}");
+}
+
+#[test]
+fn cap_restrict_refuses_immutable_and_looser_policies_before_spending_gas() {
+    let node = DevNode::start();
+    let pkg = node.publish("counter_v1");
+    let before = node.sequence("dev0");
+
+    let (code, doc) = node.json(&["cap", "restrict", &pkg, "--policy", "immutable"]);
+    assert_eq!(code, 1);
+    assert!(
+        doc["error"].as_str().unwrap().contains("make-immutable"),
+        "{doc}"
+    );
+
+    node.ok(&["cap", "restrict", &pkg, "--policy", "additive"]);
+    assert_eq!(node.sequence("dev0"), before + 1);
+    for looser in ["compatible", "additive"] {
+        let (code, doc) = node.json(&["cap", "restrict", &pkg, "--policy", looser]);
+        assert_eq!(code, 1);
+        assert!(
+            doc["error"].as_str().unwrap().contains("only be tightened"),
+            "{doc}"
+        );
+    }
+    assert_eq!(node.sequence("dev0"), before + 1, "nothing was submitted");
+
+    let help = node.run(&["cap", "restrict", "--help"]);
+    for value in ["additive", "dep_only", "make-immutable"] {
+        assert!(
+            help.stdout.contains(value),
+            "--help names {value}:\n{}",
+            help.stdout
+        );
+    }
+}
+
+#[test]
+fn an_immutable_packages_dry_run_reports_e0901() {
+    let node = DevNode::start();
+    let pkg = node.publish("counter_v1");
+    node.ok(&["cap", "make-immutable", &pkg]);
+    let v2 = node.wasm("counter_v2");
+    let r = node.run(&["upgrade", &pkg, s(&v2), "--dry-run"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("E0901"), "{}", r.stdout);
+    let (_, doc) = node.json(&["upgrade", &pkg, s(&v2), "--dry-run"]);
+    assert_eq!(doc["report"]["violations"][0]["code"], "E0901", "{doc}");
+    let info = node.run(&["query", "package", &pkg]);
+    assert!(info.stdout.contains("immutable"), "{}", info.stdout);
+}
+
+#[test]
+fn query_package_shows_the_cap_holder_and_each_versions_submitter() {
+    let node = DevNode::start();
+    let pkg = node.publish("counter_v1");
+    let dev0 = node.ok(&["keys", "show", "dev0"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dev1 = node.ok(&["keys", "show", "dev1"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let shown = node.run(&["query", "package", &pkg]).stdout;
+    assert!(
+        shown.contains(&format!("held by {dev0}, policy compatible")),
+        "{shown}"
+    );
+
+    node.ok(&["cap", "transfer", &pkg, "--to", "dev1"]);
+    let v2 = node.wasm("counter_v2");
+    let up = node.ok(&["upgrade", &pkg, s(&v2), "--from", "dev1"]);
+    assert_eq!(up["upgraded"]["original_id"], pkg.as_str());
+    let shown = node.run(&["query", "package", &pkg, "--history"]).stdout;
+    assert!(shown.contains(&format!("held by {dev1}")), "{shown}");
+    let doc = node.ok(&["query", "package", &pkg]);
+    assert_eq!(doc["versions"][0]["owner"], dev0.as_str());
+    assert_eq!(doc["versions"][1]["owner"], dev1.as_str(), "the submitter");
+}
+
+#[test]
+fn view_shows_an_absent_optional_as_none() {
+    let node = DevNode::start();
+    let pkg = node.publish("checksum_registry");
+    let args = format!("[\"{pkg}\"]");
+    let r = node.run(&["view", &pkg, "approved", "--args", &args]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), "none");
+    let (_, doc) = node.json(&["view", &pkg, "approved", "--args", &args]);
+    assert!(doc["decoded"].is_null());
+}
