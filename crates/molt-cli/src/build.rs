@@ -28,8 +28,9 @@ pub fn run(args: BuildArgs, out: &Output) -> Result<()> {
         args.dir.display()
     ));
     let built = build_program(&args.dir, &route)?;
-    let ValidModule { bytes, interface } =
-        module::validate(built.bytes, &built.path, &VmLimits::default())?;
+    let ValidModule {
+        bytes, interface, ..
+    } = module::validate(built.bytes, &built.path, &VmLimits::default())?;
     let (human, mut json) = describe(&bytes, &interface);
     json["path"] = serde_json::json!(built.path);
     json["package"] = serde_json::json!(built.package);

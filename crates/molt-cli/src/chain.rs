@@ -51,6 +51,51 @@ impl Ctx<'_> {
         Ok(molt_interface::encode_args(&interface, decl, args)?)
     }
 
+    /// The id of the chain the node runs (`Molt.lock` is keyed by it).
+    pub fn chain_id(&self) -> Result<String> {
+        let info = self.rpc.call("molt_chainInfo", json!([]))?;
+        info["chain_id"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| anyhow!("the node reported no chain id: {info}"))
+    }
+
+    /// Records in `dir/Molt.lock` the latest version of `original_id` on
+    /// this chain, as the node reports it.
+    pub fn record_deployment(
+        &self,
+        dir: &Path,
+        original_id: &Address,
+        build: Option<&molt_build::BuildRecipe>,
+    ) -> Result<crate::lockfile::Deployment> {
+        let pkg = self.rpc.call("molt_getPackage", json!([original_id]))?;
+        let latest = pkg["versions"]
+            .as_array()
+            .and_then(|v| v.last())
+            .cloned()
+            .ok_or_else(|| anyhow!("package {original_id} has no versions"))?;
+        let chain = self.chain_id()?;
+        let previous = crate::lockfile::read(dir, &chain)?;
+        let deployment = crate::lockfile::Deployment {
+            original_id: *original_id,
+            package_id: serde_json::from_value(latest["package_id"].clone())?,
+            version: latest["version"].as_u64().unwrap_or(0),
+            checksum: latest["checksum"].as_str().unwrap_or_default().to_string(),
+            upgrade_cap: if pkg["upgrade_cap"].is_null() {
+                None
+            } else {
+                Some(serde_json::from_value(pkg["upgrade_cap"]["id"].clone())?)
+            },
+            build: match (build, previous) {
+                (Some(b), _) => b.to_json(),
+                (None, Some(p)) => p.build,
+                (None, None) => Value::Null,
+            },
+        };
+        crate::lockfile::write(dir, &chain, &deployment)?;
+        Ok(deployment)
+    }
+
     /// The latest interface of a package on chain.
     pub fn interface(&self, package: &Address) -> Result<(Interface, Value)> {
         let pkg = self.rpc.call("molt_getPackage", json!([package]))?;
@@ -83,7 +128,22 @@ pub fn transfer(ctx: &Ctx<'_>, to: &str, amount: u64, args: &TxArgs) -> Result<(
 }
 
 pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
-    let ValidModule { bytes, interface } = module::load_valid(ctx, path)?;
+    let ValidModule {
+        bytes,
+        interface,
+        recipe,
+    } = module::load_valid(ctx, path)?;
+    if path.is_dir()
+        && let Some(d) = crate::lockfile::read(path, &ctx.chain_id()?)?
+    {
+        anyhow::bail!(
+            "{} says this crate is already published on this chain as {}; upgrade it \
+             with `molt upgrade {}`, or delete its entry to publish a new package",
+            crate::lockfile::path_in(path).display(),
+            d.original_id,
+            path.display()
+        );
+    }
     let what = format!("publishing {} ({} bytes)", interface.name, bytes.len());
     let done = ctx.transact(args, TransactionPayload::Publish { module: bytes }, &what)?;
     let done = match done {
@@ -97,6 +157,11 @@ pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
                 // The first version's package id is the original id.
                 v["original_id"] = json!(p);
                 v["package_id"] = json!(p);
+                if path.is_dir() {
+                    let id: Address = parse_address(&p, "the published package")?;
+                    ctx.record_deployment(path, &id, recipe.as_ref())?;
+                    v["lock"] = json!(crate::lockfile::path_in(path));
+                }
             }
             Transacted::Submitted(v)
         }

@@ -15,6 +15,7 @@ mod build;
 mod chain;
 mod inspect;
 mod keys;
+mod lockfile;
 mod module;
 mod node;
 mod output;
@@ -83,6 +84,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Publish a program: a crate directory (built first) or a .wasm file,
     /// validated locally exactly as the node validates it before signing.
+    /// A crate's ids (original id, package id, version, cap) are recorded
+    /// in its Molt.lock, per chain id.
     Publish {
         path: PathBuf,
         #[command(flatten)]
@@ -110,10 +113,13 @@ enum Command {
     /// and simulating the upgrade on the node (cap or ticket, constructor).
     /// With --dry-run: print both, submit nothing.
     Upgrade {
-        /// The package: its original id (or any of its package ids).
+        /// The package: its original id (or any of its package ids), or a
+        /// crate directory whose Molt.lock records it on this chain. With
+        /// one argument, the crate directory: the package from its
+        /// Molt.lock, the new version built from it.
         package: String,
         /// The new version: a crate directory (built first) or a .wasm file.
-        path: PathBuf,
+        path: Option<PathBuf>,
         /// When a program holds the UpgradeCap: the call that issues the ticket, PACKAGE::FUNCTION.
         #[arg(long)]
         ticket: Option<String>,
@@ -240,7 +246,7 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
         } => upgrade::upgrade(
             &ctx(),
             &package,
-            &path,
+            path.as_deref(),
             ticket.as_deref(),
             &ticket_args,
             &tx,

@@ -9,6 +9,7 @@
 //! get.
 
 use crate::chain::{Ctx, parse_address, parse_json_args};
+use crate::lockfile;
 use crate::module::{self, ValidModule};
 use crate::output::Reported;
 use crate::tx::{Transacted, TxArgs, finish};
@@ -18,6 +19,8 @@ use molt_types::{Address, TicketCall, TransactionPayload, UpgradePolicy};
 use serde_json::{Value, json};
 use std::path::Path;
 
+/// Every `PACKAGE` is an original id or a crate directory whose Molt.lock
+/// records the package on this chain.
 #[derive(Debug, clap::Subcommand)]
 pub enum CapCommand {
     /// Tighten the upgrade policy: compatible < additive < dep_only.
@@ -120,18 +123,24 @@ fn parse_ticket(spec: &str, args_json: &str) -> Result<TicketSpec> {
 pub fn upgrade(
     ctx: &Ctx<'_>,
     package: &str,
-    path: &Path,
+    path: Option<&Path>,
     ticket_spec: Option<&str>,
     ticket_args: &str,
     tx: &TxArgs,
 ) -> Result<()> {
-    let package = parse_address(package, "package")?;
+    let path = path.unwrap_or(Path::new(package));
+    let (package, _) = lockfile::resolve_package(package, &ctx.chain_id()?)?;
+    // The crate's Molt.lock is kept up to date when it records this package.
+    let lock_dir = (path.is_dir()
+        && lockfile::read(path, &ctx.chain_id()?)?.is_some_and(|d| d.original_id == package))
+    .then_some(path);
     let ticket_spec = ticket_spec
         .map(|spec| parse_ticket(spec, ticket_args))
         .transpose()?;
     let ValidModule {
         bytes: module,
         interface: new,
+        recipe,
     } = module::load_valid(ctx, path)?;
     let chain = on_chain(ctx, &package)?;
     let Some((cap_id, policy, holder)) = chain.cap else {
@@ -268,6 +277,12 @@ pub fn upgrade(
                     v["upgraded"] = json!({"original_id": chain.original_id, "version": latest["version"], "edition": latest["edition"], "package_id": latest["package_id"], "checksum": latest["checksum"]});
                 }
             }
+            if let Some(dir) = lock_dir
+                && v["upgraded"].is_object()
+            {
+                ctx.record_deployment(dir, &chain.original_id, recipe.as_ref())?;
+                v["lock"] = json!(lockfile::path_in(dir));
+            }
             let summary = v["upgraded"].clone();
             finish(ctx, Transacted::Submitted(v), &what, |_| {
                 format!(
@@ -283,7 +298,7 @@ pub fn upgrade(
 }
 
 fn cap_of(ctx: &Ctx<'_>, package: &str) -> Result<(Address, UpgradePolicy)> {
-    let package = parse_address(package, "package")?;
+    let (package, _) = lockfile::resolve_package(package, &ctx.chain_id()?)?;
     let chain = on_chain(ctx, &package)?;
     chain
         .cap
@@ -332,6 +347,14 @@ pub fn cap(ctx: &Ctx<'_>, cmd: CapCommand) -> Result<()> {
             let (cap, _) = cap_of(ctx, &package)?;
             let what = format!("destroying UpgradeCap {cap}");
             let done = ctx.transact(&tx, TransactionPayload::MakeImmutable { cap }, &what)?;
+            if let Transacted::Submitted(v) = &done
+                && v["receipt"]["status"] == "success"
+            {
+                let (original_id, dir) = lockfile::resolve_package(&package, &ctx.chain_id()?)?;
+                if let Some(dir) = dir {
+                    ctx.record_deployment(&dir, &original_id, None)?;
+                }
+            }
             finish(ctx, done, &what, |_| {
                 format!("UpgradeCap {cap} destroyed: {package} is immutable")
             })

@@ -1,6 +1,7 @@
 //! The upgrade commands as a user meets them, against a real `molt node
 //! --dev`: where findings are printed, exit codes, refusals before any gas
-//! is spent, what `query package` and `view` show.
+//! is spent, what `query package` and `view` show, and `Molt.lock` (no id
+//! typed after the first publish).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -53,10 +54,13 @@ impl DevNode {
     }
 
     fn run(&self, args: &[&str]) -> Run {
+        // Crates copied out of the repository reuse its built dependencies.
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../programs/target");
         let out = Command::new(MOLT)
             .args(["--rpc", &self.rpc])
             .args(args)
             .env("MOLT_HOME", self.home.path())
+            .env("CARGO_TARGET_DIR", target)
             .output()
             .unwrap();
         Run {
@@ -238,4 +242,85 @@ fn view_shows_an_absent_optional_as_none() {
     assert_eq!(r.stdout.trim(), "none");
     let (_, doc) = node.json(&["view", &pkg, "approved", "--args", &args]);
     assert!(doc["decoded"].is_null());
+}
+
+/// A copy of `programs/<name>` as a crate of its own, named `package`.
+fn crate_copy(dir: &Path, name: &str, package: &str) {
+    let programs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../programs");
+    let programs = programs.canonicalize().unwrap();
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::copy(
+        programs.join(name).join("src/lib.rs"),
+        dir.join("src/lib.rs"),
+    )
+    .unwrap();
+    std::fs::copy(programs.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let sdk = programs.join("../crates/molt-sdk").canonicalize().unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [lib]\ncrate-type = [\"cdylib\", \"rlib\"]\n\n\
+             [dependencies]\nmolt-sdk = {{ path = {:?} }}\n\n[workspace]\n",
+            sdk.display().to_string()
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn molt_lock_records_the_package_so_no_id_is_typed() {
+    let node = DevNode::start();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("my counter");
+    crate_copy(&dir, "counter_v1", "my-counter");
+    let published = node.ok(&["publish", s(&dir)]);
+    let original = published["original_id"].as_str().unwrap().to_string();
+    let chain = node.ok(&["query", "block", "latest"]);
+    assert!(chain["height"].is_u64());
+    let lock: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("Molt.lock")).unwrap()).unwrap();
+    let (chain_id, entry) = lock["chains"].as_object().unwrap().iter().next().unwrap();
+    assert!(!chain_id.is_empty());
+    assert_eq!(entry["original_id"], original.as_str());
+    assert_eq!(entry["version"], 1);
+    assert!(entry["upgrade_cap"].is_string());
+    assert!(
+        entry["build"]["rustc"]
+            .as_str()
+            .unwrap()
+            .starts_with("rustc ")
+    );
+
+    // Publishing the same crate again on this chain is refused.
+    let (code, doc) = node.json(&["publish", s(&dir)]);
+    assert_eq!(code, 1);
+    assert!(
+        doc["error"].as_str().unwrap().contains("molt upgrade"),
+        "{doc}"
+    );
+
+    // The next version, from the same directory, without an id.
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../programs/counter_v2/src/lib.rs"),
+        dir.join("src/lib.rs"),
+    )
+    .unwrap();
+    let up = node.ok(&["upgrade", s(&dir)]);
+    assert_eq!(up["upgraded"]["version"], 2, "{up}");
+    let lock: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("Molt.lock")).unwrap()).unwrap();
+    let entry = &lock["chains"][chain_id];
+    assert_eq!(entry["version"], 2);
+    assert_eq!(entry["package_id"], up["upgraded"]["package_id"]);
+    assert_eq!(entry["checksum"], up["upgraded"]["checksum"]);
+
+    // `molt cap` reads it too.
+    node.ok(&["cap", "restrict", s(&dir), "--policy", "additive"]);
+    let info = node.ok(&["query", "package", &original]);
+    assert_eq!(info["upgrade_cap"]["policy"], "additive");
+    node.ok(&["cap", "make-immutable", s(&dir)]);
+    let lock: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("Molt.lock")).unwrap()).unwrap();
+    assert!(lock["chains"][chain_id]["upgrade_cap"].is_null());
 }
