@@ -22,6 +22,7 @@ mod output;
 mod rpc;
 mod tx;
 mod upgrade;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use output::Output;
@@ -128,6 +129,17 @@ enum Command {
         ticket_args: String,
         #[command(flatten)]
         tx: tx::TxArgs,
+    },
+    /// Rebuild a program crate and compare it with the checksum on chain,
+    /// naming the first difference and its likely cause.
+    VerifySource {
+        /// The program crate (a directory with Cargo.toml).
+        dir: PathBuf,
+        /// The package version to compare with: an original id (its latest
+        /// version) or a package id. Default: the package the crate's
+        /// Molt.lock records on this chain.
+        #[arg(long)]
+        package: Option<String>,
     },
     /// Manage a package's UpgradeCap: restrict, make-immutable, transfer.
     #[command(subcommand)]
@@ -251,6 +263,7 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
             &ticket_args,
             &tx,
         ),
+        Command::VerifySource { dir, package } => verify::run(&ctx(), &dir, package.as_deref()),
         Command::Cap(cmd) => upgrade::cap(&ctx(), cmd),
         Command::Tx(TxCommand::Status { id }) => chain::tx_status(&ctx(), &id),
         Command::Query(q) => chain::query(&ctx(), q),

@@ -315,6 +315,26 @@ fn molt_lock_records_the_package_so_no_id_is_typed() {
     assert_eq!(entry["package_id"], up["upgraded"]["package_id"]);
     assert_eq!(entry["checksum"], up["upgraded"]["checksum"]);
 
+    // The source verifies, also from a copy elsewhere; an edited copy does not.
+    let verified = node.ok(&["verify-source", s(&dir)]);
+    assert_eq!(verified["verified"], true, "{verified}");
+    assert_eq!(verified["version"], 2);
+    let edited = work.path().join("edited");
+    crate_copy(&edited, "counter_v1", "edited-counter");
+    std::fs::copy(dir.join("Molt.lock"), edited.join("Molt.lock")).unwrap();
+    let (code, doc) = node.json(&["verify-source", s(&edited)]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["verified"], false);
+    assert!(
+        doc["first_difference"]
+            .as_str()
+            .unwrap()
+            .contains("section"),
+        "{doc}"
+    );
+    let text = node.run(&["verify-source", s(&edited)]);
+    assert!(text.stdout.contains("NOT verified"), "{}", text.stdout);
+
     // `molt cap` reads it too.
     node.ok(&["cap", "restrict", s(&dir), "--policy", "additive"]);
     let info = node.ok(&["query", "package", &original]);
