@@ -10,6 +10,10 @@ use crate::rpc::RpcClient;
 use crate::tx::{Transacted, TxArgs, finish};
 use anyhow::{Context, Result, anyhow};
 use molt_interface::Interface;
+use molt_rpc_types::{
+    BlockRef, GetAccount, GetBlock, GetChainInfo, GetPackage, GetStorage, GetTransaction,
+    PackageView, TransactionLookup, View,
+};
 use molt_types::{Address, Digest, TransactionPayload};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -53,11 +57,7 @@ impl Ctx<'_> {
 
     /// The id of the chain the node runs (`Molt.lock` is keyed by it).
     pub fn chain_id(&self) -> Result<String> {
-        let info = self.rpc.call("molt_chainInfo", json!([]))?;
-        info["chain_id"]
-            .as_str()
-            .map(String::from)
-            .ok_or_else(|| anyhow!("the node reported no chain id: {info}"))
+        Ok(self.rpc.request(&GetChainInfo)?.chain_id.to_string())
     }
 
     /// Records in `dir/Molt.lock` the latest version of `original_id` on
@@ -68,24 +68,18 @@ impl Ctx<'_> {
         original_id: &Address,
         build: Option<&molt_build::BuildRecipe>,
     ) -> Result<crate::lockfile::Deployment> {
-        let pkg = self.rpc.call("molt_getPackage", json!([original_id]))?;
-        let latest = pkg["versions"]
-            .as_array()
-            .and_then(|v| v.last())
-            .cloned()
+        let pkg = self.rpc.request(&GetPackage { id: *original_id })?;
+        let latest = pkg
+            .latest_version()
             .ok_or_else(|| anyhow!("package {original_id} has no versions"))?;
         let chain = self.chain_id()?;
         let previous = crate::lockfile::read(dir, &chain)?;
         let deployment = crate::lockfile::Deployment {
             original_id: *original_id,
-            package_id: serde_json::from_value(latest["package_id"].clone())?,
-            version: latest["version"].as_u64().unwrap_or(0),
-            checksum: latest["checksum"].as_str().unwrap_or_default().to_string(),
-            upgrade_cap: if pkg["upgrade_cap"].is_null() {
-                None
-            } else {
-                Some(serde_json::from_value(pkg["upgrade_cap"]["id"].clone())?)
-            },
+            package_id: latest.package_id,
+            version: latest.version,
+            checksum: latest.checksum.to_string(),
+            upgrade_cap: pkg.upgrade_cap.as_ref().map(|c| c.id),
             build: match (build, previous) {
                 (Some(b), _) => b.to_json(),
                 (None, Some(p)) => p.build,
@@ -97,23 +91,35 @@ impl Ctx<'_> {
     }
 
     /// The latest interface of a package on chain.
-    pub fn interface(&self, package: &Address) -> Result<(Interface, Value)> {
-        let pkg = self.rpc.call("molt_getPackage", json!([package]))?;
-        let interface: Interface = serde_json::from_value(pkg["requested"]["interface"].clone())
-            .map_err(|e| anyhow!("the node returned an unreadable interface: {e}"))?;
+    pub fn interface(&self, package: &Address) -> Result<(Interface, PackageView)> {
+        let pkg = self.rpc.request(&GetPackage { id: *package })?;
+        let interface = pkg
+            .requested
+            .as_ref()
+            .map(|v| v.interface.clone())
+            .ok_or_else(|| anyhow!("the node reported package {package} without versions"))?;
         Ok((interface, pkg))
     }
 }
 
 pub fn account(ctx: &Ctx<'_>, who: &str) -> Result<()> {
     let address = keys::resolve_address(&ctx.home, who)?;
-    let v = ctx.rpc.call("molt_getAccount", json!([address]))?;
+    let a = ctx.rpc.request(&GetAccount { address })?;
+    let pending = a.next_sequence_number - a.sequence_number;
+    let waiting = if pending > 0 {
+        format!(
+            " ({pending} more waiting in the mempool: next is {})",
+            a.next_sequence_number
+        )
+    } else {
+        String::new()
+    };
     ctx.out.result(
         &format!(
-            "address: {}\nbalance: {}\nsequence number: {}",
-            address, v["balance"], v["sequence_number"]
+            "address: {}\nbalance: {}\nsequence number: {}{waiting}\nat height: {}",
+            address, a.balance, a.sequence_number, a.height
         ),
-        v,
+        serde_json::to_value(&a)?,
     );
     Ok(())
 }
@@ -148,19 +154,17 @@ pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
     let done = ctx.transact(args, TransactionPayload::Publish { module: bytes }, &what)?;
     let done = match done {
         Transacted::Submitted(mut v) => {
-            let package = v["receipt"]["events"]
-                .as_array()
-                .and_then(|es| es.iter().find(|e| e["name"] == "PackagePublished"))
-                .and_then(|e| e["emitter"].as_str())
-                .map(String::from);
-            if let Some(p) = package {
+            if let TransactionLookup::Included { receipt, .. } = &v.lookup
+                && let Some(e) = receipt.events.iter().find(|e| e.name == "PackagePublished")
+            {
                 // The first version's package id is the original id.
-                v["original_id"] = json!(p);
-                v["package_id"] = json!(p);
+                let id = e.emitter;
+                v.extra.insert("original_id".into(), json!(id));
+                v.extra.insert("package_id".into(), json!(id));
                 if path.is_dir() {
-                    let id: Address = parse_address(&p, "the published package")?;
                     ctx.record_deployment(path, &id, recipe.as_ref())?;
-                    v["lock"] = json!(crate::lockfile::path_in(path));
+                    v.extra
+                        .insert("lock".into(), json!(crate::lockfile::path_in(path)));
                 }
             }
             Transacted::Submitted(v)
@@ -171,7 +175,10 @@ pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
         format!(
             "published {} as package {} (original id)",
             interface.name,
-            v["original_id"].as_str().unwrap_or("?")
+            v.extra
+                .get("original_id")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
         )
     })
 }
@@ -211,31 +218,27 @@ pub fn view(ctx: &Ctx<'_>, package: &str, function: &str, args_json: &str) -> Re
     let json_args = parse_json_args(args_json, "--args")?;
     let bytes = ctx.encode_args(&package, function, &json_args)?;
     let (interface, _) = ctx.interface(&package)?;
-    let mut v = ctx.rpc.call(
-        "molt_view",
-        json!([package, function, format!("0x{}", hex::encode(bytes))]),
-    )?;
+    let mut v = ctx.rpc.request(&View {
+        package,
+        function: function.into(),
+        args: bytes,
+        gas: None,
+    })?;
     // Decoded here, through the interface the arguments were encoded with,
     // so that an absent optional (JSON null) is told from an undecodable result.
-    let result = hex::decode(
-        v["result"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_start_matches("0x"),
-    )
-    .unwrap_or_default();
     let decoded = interface
         .function(function)
-        .and_then(|f| molt_interface::decode_to_json(&interface, &f.returns, &result).ok());
+        .and_then(|f| molt_interface::decode_to_json(&interface, &f.returns, &v.result.0).ok());
     let shown = match decoded {
         Some(Value::Null) => "none".to_string(),
         Some(d) => {
-            v["decoded"] = d.clone();
-            d.to_string()
+            let shown = d.to_string();
+            v.decoded = Some(d);
+            shown
         }
-        None => v["result"].to_string(),
+        None => format!("\"{}\"", v.result),
     };
-    ctx.out.result(&shown, v);
+    ctx.out.result(&shown, serde_json::to_value(&v)?);
     Ok(())
 }
 
@@ -243,29 +246,25 @@ pub fn tx_status(ctx: &Ctx<'_>, id: &str) -> Result<()> {
     let id: Digest = id.parse().with_context(|| {
         format!("{id:?} is not a transaction id (0x followed by 64 hex digits)")
     })?;
-    let v = ctx.rpc.call("molt_getTransaction", json!([id]))?;
-    let human = if v["status"] == "pending" {
-        format!("transaction {id} is pending in the mempool")
-    } else {
-        let r = &v["receipt"];
-        let status = if r["status"] == "success" {
-            "success".to_string()
-        } else {
+    let v = ctx.rpc.request(&GetTransaction { id })?;
+    let human = match &v {
+        TransactionLookup::Pending { .. } => {
+            format!("transaction {id} is pending in the mempool")
+        }
+        TransactionLookup::Included { receipt: r, .. } => {
+            let status = match r.status.failure() {
+                None => "success".to_string(),
+                Some(f) => format!("FAILED: {}", f.message),
+            };
             format!(
-                "FAILED: {}",
-                r["status"]["failure"]["message"]
-                    .as_str()
-                    .unwrap_or_default()
+                "transaction {id}\nblock: {}\nstatus: {status}\ngas used: {}\nevents: {}",
+                r.height.map(|h| h.to_string()).unwrap_or_default(),
+                r.gas_used,
+                r.events.len()
             )
-        };
-        format!(
-            "transaction {id}\nblock: {}\nstatus: {status}\ngas used: {}\nevents: {}",
-            r["height"],
-            r["gas_used"],
-            r["events"].as_array().map(|e| e.len()).unwrap_or(0)
-        )
+        }
     };
-    ctx.out.result(&human, v);
+    ctx.out.result(&human, serde_json::to_value(&v)?);
     Ok(())
 }
 
@@ -297,62 +296,54 @@ pub fn query(ctx: &Ctx<'_>, q: QueryCommand) -> Result<()> {
     match q {
         QueryCommand::Package { id, history } => {
             let id = parse_address(&id, "package")?;
-            let v = ctx.rpc.call("molt_getPackage", json!([id]))?;
-            let mut human = format!(
-                "package {}\n",
-                v["original_id"].as_str().unwrap_or_default()
-            );
-            let versions = v["versions"].as_array().cloned().unwrap_or_default();
-            let shown: Vec<&Value> = if history {
-                versions.iter().collect()
+            let v = ctx.rpc.request(&GetPackage { id })?;
+            let mut human = format!("package {}\n", v.original_id);
+            let shown: Vec<_> = if history {
+                v.versions.iter().collect()
             } else {
-                versions.last().into_iter().collect()
+                v.versions.last().into_iter().collect()
             };
             for p in shown {
                 human.push_str(&format!(
                     "version {} (edition {}): package id {}\n  checksum {}\n  owner {} (submitted this version)  policy when created {}  block {}  tx {}\n",
-                    p["version"], p["edition"], p["package_id"].as_str().unwrap_or_default(), p["checksum"].as_str().unwrap_or_default(),
-                    p["owner"].as_str().unwrap_or_default(), p["policy"].as_str().unwrap_or_default(), p["height"], p["transaction"].as_str().unwrap_or_default()
+                    p.version, p.edition, p.package_id, p.checksum, p.owner, p.policy, p.height, p.transaction
                 ));
             }
-            let cap = &v["upgrade_cap"];
-            if cap.is_null() {
-                human.push_str("UpgradeCap: none (destroyed): the package is immutable\n");
-            } else {
-                human.push_str(&format!(
+            match &v.upgrade_cap {
+                None => human.push_str("UpgradeCap: none (destroyed): the package is immutable\n"),
+                Some(cap) => human.push_str(&format!(
                     "UpgradeCap {} held by {}, policy {}\n",
-                    cap["id"].as_str().unwrap_or_default(),
-                    cap["owner"].as_str().unwrap_or_default(),
-                    cap["policy"].as_str().unwrap_or_default()
-                ));
+                    cap.id, cap.owner, cap.policy
+                )),
             }
-            if let Ok(i) = serde_json::from_value::<Interface>(v["requested"]["interface"].clone())
-            {
-                human.push_str(&i.render());
+            if let Some(r) = &v.requested {
+                human.push_str(&r.interface.render());
             }
-            ctx.out.result(&human, v);
+            ctx.out.result(&human, serde_json::to_value(&v)?);
         }
         QueryCommand::Block { height } => {
-            let param = if height == "latest" {
-                json!("latest")
+            let block = if height == "latest" {
+                BlockRef::Latest
             } else {
-                json!(height.parse::<u64>().with_context(|| format!(
-                    "block {height:?} is not a height (0 to {}) or `latest`",
-                    u64::MAX
-                ))?)
+                BlockRef::Height(height.parse::<u64>().with_context(|| {
+                    format!(
+                        "block {height:?} is not a height (0 to {}) or `latest`",
+                        u64::MAX
+                    )
+                })?)
             };
-            let v = ctx.rpc.call("molt_getBlock", json!([param]))?;
+            let v = ctx.rpc.request(&GetBlock { block, full: false })?;
             let human = format!(
                 "block {}\nid: {}\nparent: {}\nstate root: {}\ntransactions: {}\nproposer: {}\ntime (ms): {}",
-                v["height"],
-                v["id"].as_str().unwrap_or_default(),
-                v["parent"].as_str().unwrap_or_default(),
-                v["state_root"].as_str().unwrap_or_default(),
-                v["transactions"].as_array().map(|t| t.len()).unwrap_or(0),
-                v["proposer"].as_str().unwrap_or_default(),
-                v["timestamp_ms"]
+                v.height,
+                v.id,
+                v.parent,
+                v.state_root,
+                v.transactions.len(),
+                v.proposer,
+                v.timestamp_ms
             );
-            ctx.out.result(&human, v);
+            ctx.out.result(&human, serde_json::to_value(&v)?);
         }
         QueryCommand::Tx { id } => tx_status(ctx, &id)?,
         QueryCommand::Storage { package, key } => {
@@ -362,21 +353,22 @@ pub fn query(ctx: &Ctx<'_>, q: QueryCommand) -> Result<()> {
                     .context("a key starting with 0x must be hex (an even number of 0-9, a-f)")?,
                 None => key.as_bytes().to_vec(),
             };
-            let v = ctx.rpc.call(
-                "molt_getStorage",
-                json!([package, format!("0x{}", hex::encode(&key_bytes))]),
-            )?;
+            let v = ctx.rpc.request(&GetStorage {
+                package,
+                key: key_bytes,
+                version: None,
+            })?;
             let human = format!(
                 "value: {}\nat version {} with state root {}\nproof: {} bytes",
-                v["value"].as_str().unwrap_or("(absent)"),
-                v["version"],
-                v["state_root"].as_str().unwrap_or_default(),
-                v["proof"]
-                    .as_str()
-                    .map(|p| p.len().saturating_sub(2) / 2)
-                    .unwrap_or(0)
+                v.value
+                    .as_ref()
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| "(absent)".into()),
+                v.version,
+                v.state_root,
+                v.proof.as_bytes().len()
             );
-            ctx.out.result(&human, v);
+            ctx.out.result(&human, serde_json::to_value(&v)?);
         }
     }
     Ok(())

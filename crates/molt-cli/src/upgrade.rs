@@ -15,6 +15,7 @@ use crate::output::Reported;
 use crate::tx::{Transacted, TxArgs, finish};
 use anyhow::{Result, anyhow, bail};
 use molt_interface::{Interface, check_upgrade};
+use molt_rpc_types::{GetModule, GetPackage, PackageVersionView};
 use molt_types::{Address, TicketCall, TransactionPayload, UpgradePolicy};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -56,41 +57,29 @@ pub enum CapCommand {
 /// The package's on-chain state that an upgrade is checked against.
 struct OnChain {
     original_id: Address,
-    latest: Value,
+    latest: PackageVersionView,
     interface: Interface,
     module: Vec<u8>,
     cap: Option<(Address, UpgradePolicy, Address)>,
 }
 
 fn on_chain(ctx: &Ctx<'_>, package: &Address) -> Result<OnChain> {
-    let pkg = ctx.rpc.call("molt_getPackage", json!([package]))?;
-    let latest = pkg["versions"]
-        .as_array()
-        .and_then(|v| v.last())
+    let pkg = ctx.rpc.request(&GetPackage { id: *package })?;
+    let latest = pkg
+        .latest_version()
         .cloned()
         .ok_or_else(|| anyhow!("package {package} has no versions"))?;
-    let interface: Interface = serde_json::from_value(latest["interface"].clone())?;
-    let m = ctx
+    let interface = latest.interface.clone();
+    let module = ctx
         .rpc
-        .call("molt_getModule", json!([latest["package_id"]]))?;
-    let module = hex::decode(
-        m["module"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_start_matches("0x"),
-    )?;
-    let cap = if pkg["upgrade_cap"].is_null() {
-        None
-    } else {
-        let c = &pkg["upgrade_cap"];
-        Some((
-            serde_json::from_value(c["id"].clone())?,
-            serde_json::from_value(c["policy"].clone())?,
-            serde_json::from_value(c["owner"].clone())?,
-        ))
-    };
+        .request(&GetModule {
+            id: latest.package_id,
+        })?
+        .module
+        .into_bytes();
+    let cap = pkg.upgrade_cap.map(|c| (c.id, c.policy, c.owner));
     Ok(OnChain {
-        original_id: serde_json::from_value(pkg["original_id"].clone())?,
+        original_id: pkg.original_id,
         latest,
         interface,
         module,
@@ -172,14 +161,8 @@ pub fn upgrade(
     };
     let report = check_upgrade(&chain.interface, &chain.module, &new, &module, policy);
     let compatible = report.is_compatible();
-    let next_version = chain.latest["version"]
-        .as_u64()
-        .unwrap_or(0)
-        .saturating_add(1);
-    let next_edition = chain.latest["edition"]
-        .as_u64()
-        .unwrap_or(0)
-        .saturating_add(1);
+    let next_version = chain.latest.version.saturating_add(1);
+    let next_edition = chain.latest.edition.saturating_add(1);
     let checksum = molt_types::sha3_256(&module);
     let n = report.violations.len();
     let check_text = if compatible {
@@ -269,21 +252,24 @@ pub fn upgrade(
             }
         }
         Transacted::Submitted(mut v) => {
-            if v["status"] == "included" && v["receipt"]["status"] == "success" {
-                let after = ctx
-                    .rpc
-                    .call("molt_getPackage", json!([chain.original_id]))?;
-                if let Some(latest) = after["versions"].as_array().and_then(|a| a.last()) {
-                    v["upgraded"] = json!({"original_id": chain.original_id, "version": latest["version"], "edition": latest["edition"], "package_id": latest["package_id"], "checksum": latest["checksum"]});
+            if v.succeeded() {
+                let after = ctx.rpc.request(&GetPackage {
+                    id: chain.original_id,
+                })?;
+                if let Some(latest) = after.latest_version() {
+                    v.extra.insert(
+                        "upgraded".into(),
+                        json!({"original_id": chain.original_id, "version": latest.version, "edition": latest.edition, "package_id": latest.package_id, "checksum": latest.checksum}),
+                    );
                 }
             }
             if let Some(dir) = lock_dir
-                && v["upgraded"].is_object()
+                && v.extra.contains_key("upgraded")
             {
                 ctx.record_deployment(dir, &chain.original_id, recipe.as_ref())?;
-                v["lock"] = json!(lockfile::path_in(dir));
+                v.extra.insert("lock".into(), json!(lockfile::path_in(dir)));
             }
-            let summary = v["upgraded"].clone();
+            let summary = v.extra.get("upgraded").cloned().unwrap_or(Value::Null);
             finish(ctx, Transacted::Submitted(v), &what, |_| {
                 format!(
                     "upgraded {} to version {} (edition {}): package id {}",
@@ -348,7 +334,7 @@ pub fn cap(ctx: &Ctx<'_>, cmd: CapCommand) -> Result<()> {
             let what = format!("destroying UpgradeCap {cap}");
             let done = ctx.transact(&tx, TransactionPayload::MakeImmutable { cap }, &what)?;
             if let Transacted::Submitted(v) = &done
-                && v["receipt"]["status"] == "success"
+                && v.succeeded()
             {
                 let (original_id, dir) = lockfile::resolve_package(&package, &ctx.chain_id()?)?;
                 if let Some(dir) = dir {

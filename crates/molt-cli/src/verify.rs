@@ -15,6 +15,7 @@ use crate::lockfile;
 use crate::module;
 use crate::output::Reported;
 use anyhow::{Result, anyhow, bail};
+use molt_rpc_types::{GetModule, GetPackage};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -138,28 +139,25 @@ pub fn run(ctx: &Ctx<'_>, dir: &Path, package: Option<&str>) -> Result<()> {
             lockfile::path_in(dir).display()
         ),
     };
-    let pkg = ctx.rpc.call("molt_getPackage", json!([id]))?;
-    let version = pkg["requested"].clone();
-    let on_chain_checksum = version["checksum"]
-        .as_str()
-        .ok_or_else(|| anyhow!("the node reported no checksum for {id}"))?
-        .to_string();
+    let pkg = ctx.rpc.request(&GetPackage { id })?;
+    let version = pkg
+        .requested
+        .ok_or_else(|| anyhow!("the node reported package {id} without versions"))?;
+    let on_chain_checksum = version.checksum.to_string();
     let (built, recipe) = module::load(ctx, dir)?;
     let checksum = molt_types::sha3_256(&built).to_string();
     let mut doc = json!({
         "verified": checksum == on_chain_checksum,
-        "original_id": pkg["original_id"],
-        "package_id": version["package_id"],
-        "version": version["version"],
+        "original_id": pkg.original_id,
+        "package_id": version.package_id,
+        "version": version.version,
         "checksum": checksum,
         "on_chain_checksum": on_chain_checksum,
         "build": recipe.as_ref().map(|r| r.to_json()),
     });
     let what = format!(
         "version {} of {} (package id {})",
-        version["version"],
-        pkg["original_id"].as_str().unwrap_or_default(),
-        version["package_id"].as_str().unwrap_or_default()
+        version.version, pkg.original_id, version.package_id
     );
     if checksum == on_chain_checksum {
         ctx.out.result(
@@ -171,15 +169,13 @@ pub fn run(ctx: &Ctx<'_>, dir: &Path, package: Option<&str>) -> Result<()> {
         );
         return Ok(());
     }
-    let module = ctx
+    let on_chain = ctx
         .rpc
-        .call("molt_getModule", json!([version["package_id"]]))?;
-    let on_chain = hex::decode(
-        module["module"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_start_matches("0x"),
-    )?;
+        .request(&GetModule {
+            id: version.package_id,
+        })?
+        .module
+        .into_bytes();
     let mut difference = first_difference(&built, &on_chain);
     // A different toolchain or SDK than the recorded build explains any difference.
     if let (Some(r), Some(d)) = (&recipe, &recorded)
