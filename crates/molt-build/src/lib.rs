@@ -113,6 +113,8 @@ struct CrateInfo {
     target_dir: PathBuf,
     /// Every other local (path) package of the workspace's build graph.
     locals: Vec<LocalPackage>,
+    /// Their `cargo metadata` entries, staged as dependencies.
+    local_metadata: Vec<serde_json::Value>,
     sdk: Option<String>,
     /// The crate's `cargo metadata` entry.
     metadata: serde_json::Value,
@@ -213,6 +215,16 @@ fn crate_info(dir: &Path) -> Result<CrateInfo> {
             })
         })
         .collect();
+    let needed = build_dependencies(&meta, package["id"].as_str().unwrap_or_default());
+    let local_metadata = packages
+        .iter()
+        .filter(|p| {
+            p["source"].is_null()
+                && p["id"] != package["id"]
+                && needed.contains(p["id"].as_str().unwrap_or_default())
+        })
+        .map(|p| (*p).clone())
+        .collect();
     let sdk = packages
         .iter()
         .find(|p| p["name"] == "molt-sdk")
@@ -225,10 +237,42 @@ fn crate_info(dir: &Path) -> Result<CrateInfo> {
         workspace_root: PathBuf::from(meta["workspace_root"].as_str().unwrap_or_default()),
         target_dir: PathBuf::from(meta["target_directory"].as_str().unwrap_or("target")),
         locals,
+        local_metadata,
         sdk,
         metadata: (*package).clone(),
         lib_path,
     })
+}
+
+/// The ids of every package `root` needs to build (normal and build
+/// dependencies, transitively), from `cargo metadata`'s resolve graph.
+fn build_dependencies(meta: &serde_json::Value, root: &str) -> std::collections::BTreeSet<String> {
+    let nodes: Vec<&serde_json::Value> = meta["resolve"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = vec![root.to_string()];
+    while let Some(id) = todo.pop() {
+        let Some(node) = nodes.iter().find(|n| n["id"] == id.as_str()) else {
+            continue;
+        };
+        for dep in node["deps"].as_array().into_iter().flatten() {
+            let not_dev_only = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k["kind"].as_str() != Some("dev"));
+            if let Some(pkg) = dep["pkg"].as_str()
+                && not_dev_only
+                && seen.insert(pkg.to_string())
+            {
+                todo.push(pkg.to_string());
+            }
+        }
+    }
+    seen
 }
 
 /// Writes `bytes` to `path` unless it already holds them (cargo decides
@@ -297,9 +341,28 @@ pub fn build_program_into(
         .with_context(|| format!("cannot create the build lock in {}", target_dir.display()))?;
     lock.lock()
         .with_context(|| format!("cannot lock {}", target_dir.display()))?;
+    let staged: Vec<(String, String)> = info
+        .local_metadata
+        .iter()
+        .filter_map(|p| {
+            let dir = Path::new(p["manifest_path"].as_str()?).parent()?;
+            Some((dir.display().to_string(), stage::staged_dir_name(p)))
+        })
+        .collect();
+    for package in &info.local_metadata {
+        let dir = stage_dir
+            .join(stage::DEPS_DIR)
+            .join(stage::staged_dir_name(package));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        write_if_changed(
+            &dir.join("Cargo.toml"),
+            stage::dependency_manifest(package, &staged)?.as_bytes(),
+        )?;
+    }
     write_if_changed(
         &stage_dir.join("Cargo.toml"),
-        stage::manifest(&info.metadata, &info.lib_path)?.as_bytes(),
+        stage::manifest(&info.metadata, &info.lib_path, &staged)?.as_bytes(),
     )?;
     let original_lock = info.workspace_root.join("Cargo.lock");
     if original_lock.is_file() {

@@ -101,3 +101,65 @@ fn two_crates_with_one_library_name_are_refused() {
         "{err}"
     );
 }
+
+/// Copies the parts of this repository a program build reads (the root
+/// manifest and lock, `crates/`, `programs/`), without build outputs.
+fn copy_checkout(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(from.join(file), to.join(file)).unwrap();
+    }
+    for dir in ["crates", "programs"] {
+        copy_tree(&from.join(dir), &to.join(dir));
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn two_checkouts_in_different_directories_build_a_program_to_the_same_bytes() {
+    // Cargo hashes a path dependency outside the built workspace (here
+    // `crates/molt-sdk`) by its absolute path; the stage gives every local
+    // dependency a place inside it, so a clone anywhere builds the bytes
+    // the committed release holds (the framework is built the same way).
+    let route = detect_route().unwrap();
+    let repo = programs_dir()
+        .canonicalize()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let original = build_program(&repo.join("programs/counter_v1"), &route).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let clone = tmp.path().join("another clone");
+    copy_checkout(&repo, &clone);
+    // Its own target directory would rebuild the standard library; one
+    // shared target keeps the test short and changes nothing in the hash.
+    let copied = build_program_into(
+        &clone.join("programs/counter_v1"),
+        &route,
+        Some(&repo.join("programs/target")),
+    )
+    .unwrap();
+    assert!(
+        copied.bytes == original.bytes,
+        "a clone in another directory built other bytes ({} vs {} bytes)",
+        copied.bytes.len(),
+        original.bytes.len()
+    );
+}
