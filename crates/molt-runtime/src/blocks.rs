@@ -129,6 +129,7 @@ impl Runtime {
         let read = state.read();
         let height = parent.height + 1;
         let mut overlay = Overlay::new(read);
+        self.check_halt(&overlay, height)?;
         let params: ChainParams =
             read_record(&overlay, PARAMS_KEY)?.unwrap_or_else(|| self.genesis_params().clone());
         let mut epoch: EpochState = read_record(&overlay, EPOCH_KEY)?.unwrap_or_default();

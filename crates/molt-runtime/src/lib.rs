@@ -14,6 +14,7 @@ mod blocks;
 mod error;
 pub mod execute;
 mod genesis;
+mod halt;
 mod host;
 mod machine;
 mod overlay;
@@ -29,9 +30,11 @@ pub use genesis::{
     DEV_ACCOUNT_BALANCE, DEV_ACCOUNTS, Genesis, GenesisPackage, Validator, dev_key,
     dev_validator_key,
 };
+pub use halt::{PROTOCOL_VERSION, PlanError, UPGRADE_PLAN_KEY, check_plan, parse_release};
 pub use machine::{
     Finalized, InvalidBlock, Proposal, ProposeContext, StateMachine, Verdict, VerifyContext,
 };
+pub use molt_types::UpgradePlan;
 pub use molt_types::UpgradePolicy;
 pub use params::{ChainParams, ParamsError, VmLimits};
 pub use runtime::{ProducedBlock, ProvenValue, ReceiptRecord, Runtime, ViewError};

@@ -20,7 +20,7 @@ use molt_vm::{CallContext, CallTarget, Vm};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 pub(crate) const AUX_BLOCKS: &str = "blocks";
 pub(crate) const AUX_RECEIPTS: &str = "receipts";
@@ -108,6 +108,8 @@ pub struct Runtime {
     pending: Mutex<BTreeMap<BlockId, PendingBlock>>,
     pub(crate) executions: AtomicU64,
     staged: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// This binary's release, for the upgrade halt (module `halt`).
+    pub(crate) release: RwLock<semver::Version>,
 }
 
 impl Runtime {
@@ -137,6 +139,10 @@ impl Runtime {
             pending: Mutex::new(BTreeMap::new()),
             executions: AtomicU64::new(0),
             staged: Mutex::new(Vec::new()),
+            release: RwLock::new(
+                semver::Version::parse(env!("CARGO_PKG_VERSION"))
+                    .unwrap_or_else(|_| semver::Version::new(0, 0, 0)),
+            ),
         };
         match rt.store.get_aux(AUX_CHAIN, CHAIN_INFO_KEY)? {
             None => rt.write_genesis(genesis)?,

@@ -5,6 +5,7 @@ mod determinism;
 mod faults;
 mod forge;
 mod griefing;
+mod halt;
 mod machine;
 mod program_upgrades;
 mod programs;
