@@ -95,10 +95,10 @@ impl Versions {
 /// Commits, applies and pruning are serialized by an internal lock.
 pub struct Store {
     db: Database,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
     config: StoreConfig,
     id: u64,
-    writer: Mutex<()>,
+    pub(crate) writer: Mutex<()>,
     versions: RwLock<Versions>,
 }
 
