@@ -50,6 +50,13 @@ pub struct NodeArgs {
     /// Milliseconds without a pong after which a WebSocket connection is closed.
     #[arg(long, value_name = "MS", default_value_t = default_ms(|c| c.ws_inactive_limit))]
     pub rpc_ws_inactive_limit: u64,
+    /// Dev chains: schedule this protocol upgrade plan (a JSON file:
+    /// {"version": "0.2.0", "height": 100, "binaries": {"linux-x86_64":
+    /// "0x<SHA3-256 of the binary>"}}) in the next block, unless chain state
+    /// already holds it. At the height this binary halts, unless it is that
+    /// release or later; molt-visor then switches binaries.
+    #[arg(long, value_name = "FILE")]
+    pub upgrade_plan: Option<PathBuf>,
 }
 
 /// The longest `--block-time`: one hour.
@@ -88,6 +95,20 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
         ws_inactive_limit: Duration::from_millis(args.rpc_ws_inactive_limit),
         ..RpcConfig::default()
     };
+    config.version = crate::version::node_version();
+    if let Some(path) = &args.upgrade_plan {
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow!("cannot read --upgrade-plan {}: {e}", path.display()))?;
+        let plan: molt_types::UpgradePlan = serde_json::from_slice(&bytes).map_err(|e| {
+            anyhow!(
+                "--upgrade-plan {} is not a plan ({e}); expected {{\"version\": \"0.2.0\", \"height\": 100, \"binaries\": {{\"linux-x86_64\": \"0x...\"}}}}",
+                path.display()
+            )
+        })?;
+        molt_runtime::parse_release(&plan.version)
+            .map_err(|e| anyhow!("--upgrade-plan {}: {e}", path.display()))?;
+        config.schedule_upgrade = Some(plan);
+    }
     // Checked here too so a bad flag is reported before the chain is opened.
     config
         .rpc
@@ -102,6 +123,7 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
         return Ok(());
     }
     let data_dir = config.data_dir.clone();
+    let admin = config.admin_socket.clone().unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -110,15 +132,17 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
         let height = node.shared.runtime.height();
         let url = format!("http://{}", node.rpc_addr);
         let mut text = format!(
-            "molt dev node: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\ndev accounts (use --from devN):\n",
+            "molt dev node {}: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\nadmin socket: {}\ndev accounts (use --from devN):\n",
+            crate::version::LONG,
             node.shared.runtime.chain_id(),
-            data_dir.display()
+            data_dir.display(),
+            admin.display(),
         );
         for i in 0..molt_runtime::DEV_ACCOUNTS {
             text.push_str(&format!("  dev{i}  {}\n", molt_runtime::dev_key(i).address()));
         }
         text.push_str("press Ctrl-C to stop");
-        out.result(&text, serde_json::json!({"rpc": url, "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir}));
+        out.result(&text, serde_json::json!({"rpc": url, "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir, "admin_socket": admin, "version": crate::version::json()}));
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let fatal = tokio::select! {
             _ = tokio::signal::ctrl_c() => None,

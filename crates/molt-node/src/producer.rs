@@ -7,14 +7,16 @@
 //! never be, compacts and flushes the journal, and announces the block to
 //! subscribers.
 
+use crate::halt::UpgradeState;
 use crate::journal::{JournalError, MempoolJournal, readmit};
 use crate::mempool::{Mempool, MempoolConfig, MempoolError};
 use crate::rpc;
 use crate::server::{self, RpcConfig, RpcServer};
 use crate::status::RpcLoad;
-use molt_runtime::{Genesis, Rejection, Runtime, RuntimeError};
+use crate::version::NodeVersion;
+use molt_runtime::{Genesis, PlanError, Rejection, Runtime, RuntimeError};
 use molt_store::StoreConfig;
-use molt_types::{Address, SignedTransaction, TransactionId};
+use molt_types::{Address, SignedTransaction, TransactionId, UpgradePlan};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,12 +36,21 @@ pub struct NodeConfig {
     pub store: StoreConfig,
     /// Limits and timeouts of the RPC server.
     pub rpc: RpcConfig,
+    /// This binary's release, commit and protocol version; the release
+    /// decides whether the node may pass an upgrade plan's height.
+    pub version: NodeVersion,
+    /// The admin endpoint's socket (module `admin`); `None`: no endpoint.
+    pub admin_socket: Option<PathBuf>,
+    /// Dev chains only: a protocol upgrade the node schedules in its next
+    /// block unless chain state already holds it (module `halt`).
+    pub schedule_upgrade: Option<UpgradePlan>,
 }
 
 impl NodeConfig {
     /// A dev chain in `data_dir` serving RPC on 127.0.0.1:`port`.
     pub fn dev(data_dir: PathBuf, port: u16, block_time: Duration) -> Self {
         NodeConfig {
+            admin_socket: Some(data_dir.join(crate::admin::ADMIN_SOCKET)),
             data_dir,
             rpc_addr: SocketAddr::from(([127, 0, 0, 1], port)),
             block_time,
@@ -48,6 +59,8 @@ impl NodeConfig {
             max_block_transactions: 5_000,
             store: StoreConfig::default(),
             rpc: RpcConfig::default(),
+            version: NodeVersion::of_this_crate(),
+            schedule_upgrade: None,
         }
     }
 }
@@ -65,6 +78,14 @@ pub enum NodeError {
     BlockTime,
     #[error("a node task failed unexpectedly: {0}")]
     Task(String),
+    #[error("the upgrade plan cannot be used: {0}")]
+    Plan(#[from] PlanError),
+    #[error("the admin endpoint could not start at {path}: {source}")]
+    Admin {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Why a submitted transaction was not accepted into the mempool.
@@ -91,6 +112,12 @@ pub struct Shared {
     pub rpc: RpcConfig,
     /// Becomes true when the node stops: the producer and subscriptions end.
     pub stopping: watch::Sender<bool>,
+    /// This binary's version, for `molt_nodeStatus` and the admin endpoint.
+    pub version: NodeVersion,
+    /// Running, halted or ready for an upgrade (module `halt`).
+    upgrade: Mutex<UpgradeState>,
+    /// The latest committed height when this node started.
+    pub started_at_height: u64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -106,6 +133,7 @@ impl Shared {
         rpc: RpcConfig,
     ) -> Self {
         Shared {
+            started_at_height: runtime.height(),
             runtime,
             mempool: Mutex::new(mempool),
             journal: Mutex::new(journal),
@@ -113,7 +141,14 @@ impl Shared {
             load: RpcLoad::default(),
             rpc,
             stopping: watch::channel(false).0,
+            version: NodeVersion::of_this_crate(),
+            upgrade: Mutex::new(UpgradeState::Running),
         }
+    }
+
+    /// The node's upgrade state (running, halted, ready).
+    pub fn upgrade_state(&self) -> MutexGuard<'_, UpgradeState> {
+        lock(&self.upgrade)
     }
 
     /// Admits a transaction that passed the runtime's check: into the
@@ -141,6 +176,7 @@ pub struct NodeHandle {
     pub rpc_addr: SocketAddr,
     producer: tokio::task::JoinHandle<Result<(), NodeError>>,
     server: RpcServer,
+    admin: Option<crate::admin::AdminServer>,
     pub shared: Arc<Shared>,
 }
 
@@ -161,8 +197,16 @@ impl Node {
         let store_config = config.store.clone();
         let mempool_config = config.mempool.clone();
         let rpc_config = config.rpc.clone();
+        let version = config.version.clone();
+        let schedule = config.schedule_upgrade.clone();
         let shared = tokio::task::spawn_blocking(move || -> Result<Shared, NodeError> {
             let runtime = Runtime::open(&data_dir, &genesis, store_config)?;
+            runtime.set_binary_release(&version.release)?;
+            if let Some(plan) = schedule
+                && runtime.upgrade_plan()?.as_ref() != Some(&plan)
+            {
+                runtime.schedule_protocol_upgrade(&plan)?;
+            }
             let (mut journal, contents) = MempoolJournal::open(&data_dir)?;
             let mut pool = Mempool::new(mempool_config);
             let recovered = readmit(&runtime, &mut pool, contents)?;
@@ -183,7 +227,9 @@ impl Node {
                     "mempool recovered from its journal"
                 );
             }
-            Ok(Shared::new(runtime, pool, journal, rpc_config))
+            let mut shared = Shared::new(runtime, pool, journal, rpc_config);
+            shared.version = version;
+            Ok(shared)
         })
         .await
         .map_err(|e| NodeError::Task(e.to_string()))??;
@@ -205,12 +251,24 @@ impl Node {
                 "the genesis names no validator, so this node cannot produce blocks".into(),
             ));
         };
+        let admin = match &config.admin_socket {
+            None => None,
+            Some(path) => Some(
+                crate::admin::serve(path.clone(), Arc::clone(&shared), config.block_time).map_err(
+                    |source| NodeError::Admin {
+                        path: path.clone(),
+                        source,
+                    },
+                )?,
+            ),
+        };
         let rx = shared.stopping.subscribe();
         let producer = tokio::spawn(produce(Arc::clone(&shared), config, proposer, rx));
         Ok(NodeHandle {
             rpc_addr: server.local_addr,
             producer,
             server,
+            admin,
             shared,
         })
     }
@@ -226,6 +284,9 @@ impl NodeHandle {
             .await
             .unwrap_or_else(|e| Err(NodeError::Task(e.to_string())));
         self.server.stop(Duration::from_secs(5)).await;
+        if let Some(admin) = self.admin {
+            admin.stop().await;
+        }
         result?;
         lock(&self.shared.journal).sync()?;
         Ok(())
@@ -257,6 +318,10 @@ async fn produce(
     let mut interval = tokio::time::interval(config.block_time);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        if let Some(plan) = shared.runtime.halted_for_upgrade()? {
+            let data_dir = config.data_dir.clone();
+            return crate::halt::hold(shared, data_dir, plan, shutdown).await;
+        }
         tokio::select! {
             _ = interval.tick() => {}
             _ = shutdown.changed() => return Ok(()),

@@ -8,6 +8,9 @@
 //!   subscription ends when its client unsubscribes or its connection closes,
 //!   so with no client connected this is 0;
 //! - `mempool`: transactions waiting for a block and their encoded bytes;
+//! - `version`: this binary's release, commit and protocol version;
+//! - `upgrade`: `running`, `halted` or `ready` for a protocol upgrade, and
+//!   the plan in chain state (see the `halt` module);
 //! - `journal`: records in the mempool journal and what the node recovered
 //!   from it when it started (see the `journal` module).
 //!
@@ -67,8 +70,18 @@ pub fn node_status(s: &Shared) -> Value {
         });
     let journal = s.journal.lock().unwrap_or_else(|p| p.into_inner());
     let recovered = journal.recovered();
+    let upgrade = match &*s.upgrade_state() {
+        crate::halt::UpgradeState::Running => "running",
+        crate::halt::UpgradeState::Halted { .. } => "halted",
+        crate::halt::UpgradeState::Ready { .. } => "ready",
+    };
     json!({
         "height": s.runtime.height(),
+        "version": s.version,
+        "upgrade": {
+            "state": upgrade,
+            "plan": s.runtime.upgrade_plan().ok().flatten(),
+        },
         "rpc": {
             "connections": s.load.connections.get(),
             "max_connections": s.rpc.max_connections.get(),
