@@ -21,7 +21,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+    let us = d.as_micros();
+    format!("{}.{} ms", us / 1000, (us % 1000) / 100)
 }
 
 fn main() {
@@ -37,8 +38,7 @@ fn main() {
         let dir = tempfile::tempdir().expect("temporary directory");
         let path = dir.path().join("state.redb");
         let store = Store::open(&path, StoreConfig::default()).expect("open");
-        let mut version = 0u64;
-        for start in (0..keys).step_by(PER_VERSION) {
+        for (version, start) in (0..keys).step_by(PER_VERSION).enumerate() {
             let mut batch = WriteBatch::new();
             for i in start..(start + PER_VERSION).min(keys) {
                 let mut key = [0u8; 32];
@@ -46,9 +46,8 @@ fn main() {
                 batch.put(key.to_vec(), vec![(i % 251) as u8; 100]);
             }
             store
-                .commit(version, &batch, &AuxBatch::new())
+                .commit(version as u64, &batch, &AuxBatch::new())
                 .expect("commit");
-            version += 1;
         }
         let bytes = std::fs::metadata(&path).expect("stat").len();
         let mut cp_times = Vec::new();

@@ -11,11 +11,11 @@
 //!
 //! # How the bytes are copied
 //!
-//! 1. [`CheckpointMethod::Reflink`]: on Linux, `ioctl(FICLONE)` shares the
+//! 1. Reflink ([`CheckpointMethod::Reflink`]): on Linux, `ioctl(FICLONE)` shares the
 //!    file's extents copy-on-write (btrfs, XFS with reflink, bcachefs,
 //!    overlayfs on those). It takes time in the number of extents, not the
 //!    bytes, and uses no space until either file changes.
-//! 2. [`CheckpointMethod::Copy`]: elsewhere (ext4, tmpfs, other platforms)
+//! 2. Copy ([`CheckpointMethod::Copy`]): elsewhere (ext4, tmpfs, other platforms)
 //!    the bytes are copied in the kernel (`copy_file_range` through
 //!    `std::io::copy`), which is as fast as a copy can be but proportional
 //!    to the file's size; the store's benchmark prints both figures.

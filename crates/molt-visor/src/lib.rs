@@ -23,7 +23,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Parser, Subcommand};
 use home::{Home, RunConfig, VisorConfig};
 use serde_json::{Value, json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -140,12 +140,7 @@ fn dispatch(cli: Cli) -> Result<(String, Value)> {
     }
 }
 
-fn init(
-    home: &Home,
-    binary: &PathBuf,
-    data_dir: &PathBuf,
-    args: Vec<String>,
-) -> Result<(String, Value)> {
+fn init(home: &Home, binary: &Path, data_dir: &Path, args: Vec<String>) -> Result<(String, Value)> {
     if home.config_path().exists() {
         bail!(
             "{} already exists: this home is set up (add versions with `molt-visor add-version`)",
@@ -163,7 +158,7 @@ fn init(
     std::fs::create_dir_all(&home.root)
         .with_context(|| format!("cannot create {}", home.root.display()))?;
     let data_dir = if data_dir.is_absolute() {
-        data_dir.clone()
+        data_dir.to_path_buf()
     } else {
         std::env::current_dir()?.join(data_dir)
     };
@@ -187,7 +182,7 @@ fn init(
 fn install_version(
     home: &Home,
     v: &str,
-    binary: &PathBuf,
+    binary: &Path,
     args: Vec<String>,
 ) -> Result<molt_types::Digest> {
     let dest = home.binary(v);
@@ -213,7 +208,7 @@ fn install_version(
 fn add_version(
     home: &Home,
     v: &str,
-    binary: &PathBuf,
+    binary: &Path,
     force: bool,
     args: Vec<String>,
 ) -> Result<(String, Value)> {

@@ -11,7 +11,9 @@
 //!    rewrites the file from chain state.
 //! 3. Start `current`'s binary with its `run.toml` arguments and
 //!    `--data-dir`, output appended to `logs/<v>/node.log`, and look at its
-//!    admin endpoint every `poll_interval_ms`. On `ready`: stop it (SIGTERM,
+//!    admin endpoint every `poll_interval_ms`. When a plan for a newer
+//!    version appears, verify its binary at once (as in step 4) and log the
+//!    result, so a problem is known before the height. On `ready`: stop it (SIGTERM,
 //!    `stop_grace_ms`, SIGKILL) and go to 4. If it exits: start it again
 //!    after `restart_delay_ms`, at most `max_restarts` times.
 //! 4. Verify the plan's binary (installed, SHA3-256 equal to the plan's for
@@ -269,6 +271,7 @@ impl Visor {
         let socket = self.config.data_dir.join(molt_node::admin::ADMIN_SOCKET);
         let mut probation = probation.cloned();
         let mut reported_error: Option<String> = None;
+        let mut checked_plan: Option<UpgradePlan> = None;
         loop {
             if self.term.load(Ordering::Relaxed) {
                 log(&format!("stopping molt {version}"));
@@ -284,6 +287,28 @@ impl Visor {
                 if self.status.plan != st.plan {
                     self.status.plan = st.plan.clone();
                     self.save();
+                }
+                // A plan for a newer version: check its binary now, well
+                // before the height, so the operator hears of a problem early.
+                if let Some(plan) = st.plan.as_ref().filter(|p| newer(&p.version, version))
+                    && checked_plan.as_ref() != Some(plan)
+                    && st.state == AdminState::Running
+                {
+                    checked_plan = Some(plan.clone());
+                    match verify(&self.home, plan) {
+                        Ok(()) => log(&format!(
+                            "upgrade to molt {} scheduled after height {}: installed and verified",
+                            plan.version, plan.height
+                        )),
+                        Err(e) => {
+                            log(&format!(
+                                "upgrade to molt {} scheduled after height {} will not go through as things are: {e:#}",
+                                plan.version, plan.height
+                            ));
+                            self.status.last_error = Some(format!("{e:#}"));
+                            self.save();
+                        }
+                    }
                 }
                 if let Some(p) = &probation
                     && let Some(first) = &st.first_block
@@ -329,16 +354,14 @@ impl Visor {
                         self.stop_child(&mut child);
                         return Ok(Outcome::Ready(Box::new(st)));
                     }
-                    AdminState::Halted => {
-                        if reported_error != st.error {
-                            log(&format!(
-                                "molt {version} is halted but not ready: {}",
-                                st.error.clone().unwrap_or_default()
-                            ));
-                            self.status.last_error = st.error.clone();
-                            self.save();
-                            reported_error = st.error.clone();
-                        }
+                    AdminState::Halted if reported_error != st.error => {
+                        log(&format!(
+                            "molt {version} is halted but not ready: {}",
+                            st.error.clone().unwrap_or_default()
+                        ));
+                        self.status.last_error = st.error.clone();
+                        self.save();
+                        reported_error = st.error.clone();
                     }
                     _ => {}
                 }

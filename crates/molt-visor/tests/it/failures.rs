@@ -29,7 +29,12 @@ fn a_binary_whose_checksum_is_not_the_plans_is_refused() {
         &molt_types::sha3_256(b"another build").to_string(),
     );
     assert!(s.visor(&["add-version", "0.2.0", b.v2.to_str().unwrap()]).0);
-    fails_with(&s, "checksum mismatch");
+    let log = fails_with(&s, "checksum mismatch");
+    // Said before the height too.
+    assert!(
+        log.contains("will not go through as things are: checksum mismatch"),
+        "{log}"
+    );
     assert_eq!(s.current(), "0.1.0");
     at_halt(&s);
     let (ok, _, err) = s.visor(&["check"]);

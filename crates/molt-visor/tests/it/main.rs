@@ -29,7 +29,8 @@ pub fn binaries() -> &'static Binaries {
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
-        let out = std::env::temp_dir().join(format!("molt-visor-it-{}", std::process::id()));
+        // Reused by every run (overwritten), never left in /tmp.
+        let out = target.join("molt-visor-it");
         std::fs::create_dir_all(&out).unwrap();
         let build = |release: Option<&str>, name: &str| {
             let mut cmd = Command::new(env!("CARGO"));

@@ -53,6 +53,10 @@ fn the_visor_swaps_the_binary_at_the_height_and_the_chain_goes_on() {
         x100 % 100
     );
     let log = s.log_text();
+    assert!(
+        log.contains("upgrade to molt 0.2.0 scheduled after height 30: installed and verified"),
+        "{log}"
+    );
     assert!(log.contains("switched current to versions/0.2.0"), "{log}");
     assert!(
         log.contains("upgrade to molt 0.2.0 done: height 31"),
