@@ -507,11 +507,11 @@ impl Visor {
         );
         let data = match restore(&self.config.data_dir, &p.checkpoint, &tag) {
             Ok(Restored::Unchanged) => format!(
-                "the data is unchanged at the halt height {} (state root {}), checkpoint intact",
+                "The data is unchanged at the halt height {} (state root {}), checkpoint intact",
                 p.halt.height, p.halt.state_root
             ),
             Ok(Restored::Restored { kept }) => format!(
-                "molt {} had changed the store: the checkpoint of height {} (state root {}) was restored, the changed store kept at {}",
+                "Molt {} had changed the store: the checkpoint of height {} (state root {}) was restored, the changed store kept at {}",
                 p.to,
                 p.halt.height,
                 p.halt.state_root,

@@ -83,7 +83,7 @@ fn a_new_version_that_never_starts_leaves_the_data_and_resumes_after_the_fix() {
     );
     let log = fails_with(&s, "molt 0.2.0 failed to start 3 times");
     assert!(
-        log.contains("the data is unchanged at the halt height 5"),
+        log.contains("The data is unchanged at the halt height 5"),
         "{log}"
     );
     assert!(
