@@ -26,9 +26,13 @@ fn the_visor_swaps_the_binary_at_the_height_and_the_chain_goes_on() {
     assert!(out.contains("upgrade to molt 0.2.0 at height 30"), "{out}");
     assert!(out.contains("[ok] checksum"), "{out}");
 
+    // Done when the node runs 0.2.0 past the height and the visor has
+    // recorded the upgrade (it may see the new block one poll later).
     wait_for(&s, "the upgrade", Duration::from_secs(90), || {
         s.status()
             .is_some_and(|st| st.version.release == "0.2.0" && st.latest_block.height > 31)
+            && molt_visor::status::VisorStatus::load(&molt_visor::home::Home::new(s.home.clone()))
+                .is_some_and(|v| v.last_upgrade.is_some())
     });
     let st = s.status().unwrap();
     assert_eq!(st.state, AdminState::Running);
