@@ -1,25 +1,30 @@
 //! Running a node: the block producer loop and the RPC server.
 //!
 //! Start-up opens the chain state, recovers the mempool from its journal
-//! (see the `journal` module), then starts the RPC server and the producer.
-//! Every `block_time` the producer takes the mempool's candidates, executes
-//! and commits them as the next block, removes what was included or can
-//! never be, compacts and flushes the journal, and announces the block to
-//! subscribers.
+//! (see the `journal` module), then starts the RPC server, the admin
+//! endpoint and either the consensus engine (module `network`; the dev
+//! chain is a one-validator network) or, with no network settings, the
+//! single producer: every `block_time` it takes the mempool's candidates,
+//! executes and commits them as the next block, removes what was included
+//! or can never be, compacts and flushes the journal, and announces the
+//! block to subscribers. On both paths a node whose binary may not pass an
+//! upgrade plan's height halts there (module `halt`).
 
 use crate::halt::UpgradeState;
 use crate::journal::{JournalError, MempoolJournal, readmit};
 use crate::mempool::{Mempool, MempoolConfig, MempoolError};
+use crate::network::{NetworkSettings, start_engine};
 use crate::rpc;
 use crate::server::{self, RpcConfig, RpcServer};
 use crate::status::RpcLoad;
 use crate::version::NodeVersion;
+use molt_consensus::TransactionRelay;
 use molt_runtime::{Genesis, PlanError, Rejection, Runtime, RuntimeError};
 use molt_store::StoreConfig;
 use molt_types::{Address, SignedTransaction, TransactionId, UpgradePlan};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
@@ -36,6 +41,9 @@ pub struct NodeConfig {
     pub store: StoreConfig,
     /// Limits and timeouts of the RPC server.
     pub rpc: RpcConfig,
+    /// Join a network through the consensus engine; `None`: the single
+    /// producer (propose and finalize every `block_time`, no peers).
+    pub network: Option<NetworkSettings>,
     /// This binary's release, commit and protocol version; the release
     /// decides whether the node may pass an upgrade plan's height.
     pub version: NodeVersion,
@@ -47,7 +55,8 @@ pub struct NodeConfig {
 }
 
 impl NodeConfig {
-    /// A dev chain in `data_dir` serving RPC on 127.0.0.1:`port`.
+    /// A dev chain in `data_dir` serving RPC on 127.0.0.1:`port`: a
+    /// one-validator network (the dev validator key) on the consensus engine.
     pub fn dev(data_dir: PathBuf, port: u16, block_time: Duration) -> Self {
         NodeConfig {
             admin_socket: Some(data_dir.join(crate::admin::ADMIN_SOCKET)),
@@ -59,6 +68,7 @@ impl NodeConfig {
             max_block_transactions: 5_000,
             store: StoreConfig::default(),
             rpc: RpcConfig::default(),
+            network: Some(NetworkSettings::solo(molt_runtime::dev_validator_key())),
             version: NodeVersion::of_this_crate(),
             schedule_upgrade: None,
         }
@@ -78,6 +88,8 @@ pub enum NodeError {
     BlockTime,
     #[error("a node task failed unexpectedly: {0}")]
     Task(String),
+    #[error("consensus: {0}")]
+    Consensus(String),
     #[error("the upgrade plan cannot be used: {0}")]
     Plan(#[from] PlanError),
     #[error("the admin endpoint could not start at {path}: {source}")]
@@ -112,15 +124,23 @@ pub struct Shared {
     pub rpc: RpcConfig,
     /// Becomes true when the node stops: the producer and subscriptions end.
     pub stopping: watch::Sender<bool>,
+    /// On a network: relays accepted transactions to peers.
+    relay: OnceLock<TransactionRelay>,
+    /// Block timings and metrics (module `telemetry`).
+    pub telemetry: crate::telemetry::Telemetry,
     /// This binary's version, for `molt_nodeStatus` and the admin endpoint.
     pub version: NodeVersion,
     /// Running, halted or ready for an upgrade (module `halt`).
     upgrade: Mutex<UpgradeState>,
     /// The latest committed height when this node started.
     pub started_at_height: u64,
+    /// Becomes the plan once the finalized chain reached a plan's height
+    /// that this binary may not pass (set after a finalized block, or at
+    /// start): the node then halts (module `halt`).
+    pub(crate) halt_signal: watch::Sender<Option<UpgradePlan>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -141,9 +161,17 @@ impl Shared {
             load: RpcLoad::default(),
             rpc,
             stopping: watch::channel(false).0,
+            relay: OnceLock::new(),
+            telemetry: Default::default(),
             version: NodeVersion::of_this_crate(),
             upgrade: Mutex::new(UpgradeState::Running),
+            halt_signal: watch::channel(None).0,
         }
+    }
+
+    /// Relay accepted transactions through `relay` from now on.
+    pub(crate) fn set_relay(&self, relay: TransactionRelay) {
+        let _ = self.relay.set(relay);
     }
 
     /// The node's upgrade state (running, halted, ready).
@@ -151,10 +179,37 @@ impl Shared {
         lock(&self.upgrade)
     }
 
+    /// Asks the runtime, the source of truth, whether this binary halted
+    /// for an upgrade at the latest finalized block; if so, signals the
+    /// halt (once) and returns the plan.
+    pub(crate) fn check_halt(&self) -> Result<Option<UpgradePlan>, RuntimeError> {
+        let plan = self.runtime.halted_for_upgrade()?;
+        if let Some(plan) = &plan
+            && self.halt_signal.borrow().is_none()
+        {
+            self.halt_signal.send_replace(Some(plan.clone()));
+        }
+        Ok(plan)
+    }
+
     /// Admits a transaction that passed the runtime's check: into the
     /// mempool, then into the journal; if journaling fails it is taken out
     /// of the mempool again, so an accepted transaction is always journaled.
+    /// On a network, an admitted transaction is also relayed to every peer.
     pub fn admit(
+        &self,
+        tx: SignedTransaction,
+        encoded: &[u8],
+    ) -> Result<TransactionId, AdmitError> {
+        let id = self.admit_unrelayed(tx, encoded)?;
+        if let Some(relay) = self.relay.get() {
+            relay.relay(encoded.to_vec());
+        }
+        Ok(id)
+    }
+
+    /// [`Shared::admit`] without relaying (for transactions peers relayed).
+    pub fn admit_unrelayed(
         &self,
         tx: SignedTransaction,
         encoded: &[u8],
@@ -236,12 +291,17 @@ impl Node {
         let shared = Arc::new(shared);
         let methods =
             rpc::module(Arc::clone(&shared)).map_err(|e| NodeError::Task(e.to_string()))?;
+        shared
+            .telemetry
+            .metrics
+            .set_methods(methods.method_names().map(String::from));
         let server = server::serve(
             config.rpc_addr,
             config.rpc.clone(),
             methods,
             shared.load.connections.clone(),
             crate::subscriptions::METHODS,
+            crate::telemetry::MetricsEndpoint(Arc::clone(&shared)),
         )
         .await?;
         // The one validator of this single-producer node; never a dev key
@@ -263,7 +323,30 @@ impl Node {
             ),
         };
         let rx = shared.stopping.subscribe();
-        let producer = tokio::spawn(produce(Arc::clone(&shared), config, proposer, rx));
+        let producer = match config.network.clone() {
+            None => tokio::spawn(produce(Arc::clone(&shared), config, proposer, rx)),
+            Some(settings) => {
+                let s = Arc::clone(&shared);
+                let data_dir = config.data_dir.clone();
+                let dir = data_dir.clone();
+                let engine = tokio::task::spawn_blocking(move || {
+                    start_engine(
+                        &s,
+                        &settings,
+                        &dir,
+                        config.block_time,
+                        config.max_block_transactions,
+                    )
+                })
+                .await
+                .map_err(|e| NodeError::Task(e.to_string()))??;
+                // Halted before this start (the old binary restarted at the
+                // halt): the engine still runs, serving finalized blocks to
+                // peers, but the runtime refuses every block past the height.
+                shared.check_halt()?;
+                tokio::spawn(follow(Arc::clone(&shared), data_dir, engine, rx))
+            }
+        };
         Ok(NodeHandle {
             rpc_addr: server.local_addr,
             producer,
@@ -309,6 +392,49 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Runs until the node stops or the engine stops by itself (a fatal error).
+///
+/// When the runtime says this binary halted for an upgrade (block `H` of
+/// the plan is finalized; [`Shared::check_halt`]), the halt (module `halt`:
+/// plan file, checkpoint, `ready`) runs beside the engine: the engine keeps
+/// serving votes and finalized blocks up to `H` to peers that lag, and the
+/// runtime refuses to propose or verify any block past `H`, so this node
+/// never votes past the height. The supervisor then stops the node.
+async fn follow(
+    shared: Arc<Shared>,
+    data_dir: PathBuf,
+    mut engine: molt_consensus::EngineHandle,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), NodeError> {
+    let mut halt_signal = shared.halt_signal.subscribe();
+    let halt_shutdown = shutdown.clone();
+    let halt = async move {
+        let plan = loop {
+            if let Some(plan) = halt_signal.borrow_and_update().clone() {
+                break plan;
+            }
+            if halt_signal.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        crate::halt::hold(shared, data_dir, plan, halt_shutdown).await
+    };
+    let failed = tokio::select! {
+        r = engine.wait() => Some(r),
+        _ = shutdown.changed() => None,
+        // `hold` returns when the node stops, or on its own task's failure.
+        r = halt => { r?; None }
+    };
+    if let Some(r) = failed {
+        r.map_err(|e| NodeError::Consensus(e.to_string()))?;
+        return Err(NodeError::Consensus("the consensus engine stopped".into()));
+    }
+    tokio::task::spawn_blocking(move || engine.stop())
+        .await
+        .map_err(|e| NodeError::Task(e.to_string()))?
+        .map_err(|e| NodeError::Consensus(e.to_string()))
+}
+
 async fn produce(
     shared: Arc<Shared>,
     config: NodeConfig,
@@ -331,6 +457,7 @@ async fn produce(
         }
         let candidates = lock(&shared.mempool).candidates(config.max_block_transactions);
         let s = Arc::clone(&shared);
+        let started = std::time::Instant::now();
         let produced = tokio::task::spawn_blocking(move || {
             s.runtime.produce_block(&candidates, proposer, now_ms())
         })
@@ -342,6 +469,11 @@ async fn produce(
         tokio::task::spawn_blocking(move || settle(&s, &done))
             .await
             .map_err(|e| NodeError::Task(format!("mempool upkeep panicked: {e}")))??;
+        // One call executes and commits: all of it counts as execution.
+        let took = started.elapsed();
+        shared
+            .telemetry
+            .finalized(&produced.block, &produced.rejected, took, Duration::ZERO);
         let _ = shared
             .blocks
             .send(Arc::new(rpc::BlockNotice::new(&produced)));
@@ -351,7 +483,10 @@ async fn produce(
 /// After a block: removes from the mempool what was included or can never
 /// be, then compacts or flushes the journal. A journal that cannot be
 /// written stops the node: accepted transactions would no longer survive.
-fn settle(shared: &Shared, produced: &molt_runtime::ProducedBlock) -> Result<(), NodeError> {
+pub(crate) fn settle(
+    shared: &Shared,
+    produced: &molt_runtime::ProducedBlock,
+) -> Result<(), NodeError> {
     let mut pool = lock(&shared.mempool);
     for tx in &produced.block.transactions {
         pool.remove(&tx.id());
