@@ -92,17 +92,20 @@ impl<A: Acknowledgement> Finalizer<A> {
         let thread = std::thread::Builder::new()
             .name("molt-finalizer".into())
             .spawn(move || {
-                let mut halted = false;
+                // Blocks past an upgrade halt: held, never acknowledged (a
+                // dropped acknowledgement would read as a failure).
+                let mut unapplied = Vec::new();
                 for update in updates {
                     if let Update::Block(block, ack) = update {
-                        if halted {
-                            continue; // never acknowledged: not applied here
+                        if !unapplied.is_empty() {
+                            unapplied.push(ack);
+                            continue;
                         }
                         match apply(chain.as_ref(), block.inner()) {
                             Ok(()) => ack.acknowledge(),
                             Err(e @ FinalizeError::Halted { .. }) => {
                                 tracing::warn!("{e}; this node stays at the plan's height");
-                                halted = true;
+                                unapplied.push(ack);
                             }
                             Err(e) => {
                                 tracing::error!("{e}");

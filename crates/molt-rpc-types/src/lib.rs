@@ -45,8 +45,8 @@ pub use params::{
 };
 pub use results::{
     AccountView, BlockTransactions, BlockView, ChainInfo, EventNotice, FailureKind, FailureView,
-    JournalStatus, MempoolStatus, ModuleView, NodeStatus, NodeVersion, PackageVersionView, PackageView,
-    PayloadView, ReceiptView, RecoveredAtStart, RpcStatus, SimulatedBlockView, SimulationView,
-    StatusView, StorageView, TicketView, TransactionLookup, TransactionView, UpgradeCapView, UpgradeStatus,
-    ViewResult,
+    JournalStatus, MempoolStatus, ModuleView, NodeStatus, NodeVersion, PackageVersionView,
+    PackageView, PayloadView, ReceiptView, RecoveredAtStart, RpcStatus, SimulatedBlockView,
+    SimulationView, StatusView, StorageView, TicketView, TransactionLookup, TransactionView,
+    UpgradeCapView, UpgradeStatus, ViewResult,
 };

@@ -200,8 +200,11 @@ impl Runtime {
                 },
             }
         }
-        for (key, value) in self.take_staged_writes() {
-            overlay.put(key, value);
+        for (key, value) in self.staged_writes() {
+            // Once on this branch (the parent's state holds it), not again.
+            if overlay.get(&key)?.as_deref() != Some(value.as_slice()) {
+                overlay.put(key, value);
+            }
         }
         let batch = overlay.into_batch();
         let prepared = match state {
@@ -452,6 +455,7 @@ impl StateMachine for Runtime {
             }
             aux
         })?;
+        self.settle_staged_writes()?;
         // Keep only the descendants of the finalized block.
         let mut pending = self.pending_lock();
         pending.remove(id);

@@ -151,9 +151,12 @@ impl Runtime {
     }
 
     /// Checks `plan` and writes it at [`UPGRADE_PLAN_KEY`] at the end of the
-    /// next block this runtime executes. Every runtime that executes that
-    /// block must be given the same plan (the dev chain's single producer
-    /// now; the framework's privileged call on a network).
+    /// next block this runtime executes (and of every block it executes
+    /// until one holding it is finalized: see
+    /// [`Runtime::stage_chain_write`]). Every runtime that executes that
+    /// block must be given the same plan (the dev chain's one validator
+    /// now, or every validator of a test network; the framework's
+    /// privileged call on a network later).
     pub fn schedule_protocol_upgrade(&self, plan: &UpgradePlan) -> Result<(), PlanError> {
         self.check_upgrade_plan(plan)?;
         self.stage_chain_write(UPGRADE_PLAN_KEY.to_vec(), codec::encode(plan));

@@ -304,13 +304,15 @@ impl Runtime {
     /// Writes `value` at the chain-state `key` at the end of the next block
     /// this runtime executes, as a governance action will: for tests of
     /// parameters in state, before the framework exists. Every runtime that
-    /// executes that block must be given the same writes.
+    /// executes that block must be given the same writes. The write stays
+    /// staged until a finalized block holds it: a proposed or verified block
+    /// that is discarded (it lost its view) does not take it away.
     #[doc(hidden)]
     pub fn stage_chain_write(&self, key: Vec<u8>, value: Vec<u8>) {
-        self.staged
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((key, value));
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        // A later write of the same key replaces the earlier one.
+        staged.retain(|(k, _)| *k != key);
+        staged.push((key, value));
     }
 
     /// [`Runtime::stage_chain_write`] of new chain parameters.
@@ -319,8 +321,31 @@ impl Runtime {
         self.stage_chain_write(PARAMS_KEY.to_vec(), codec::encode(params));
     }
 
-    pub(crate) fn take_staged_writes(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
-        std::mem::take(&mut *self.staged.lock().unwrap_or_else(|p| p.into_inner()))
+    /// The staged writes: every block this runtime executes (proposed or
+    /// verified, on any branch) carries those its parent's state does not
+    /// hold yet, so a block that loses to a sibling does not lose them.
+    pub(crate) fn staged_writes(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.staged
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// After a finalize: the writes the finalized state holds are done.
+    pub(crate) fn settle_staged_writes(&self) -> Result<(), RuntimeError> {
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        if staged.is_empty() {
+            return Ok(());
+        }
+        let state = crate::overlay::Overlay::new(self.store());
+        let mut keep = Vec::new();
+        for (key, value) in staged.drain(..) {
+            if state.get(&key)?.as_deref() != Some(value.as_slice()) {
+                keep.push((key, value));
+            }
+        }
+        *staged = keep;
+        Ok(())
     }
 
     pub fn store(&self) -> &Store {
