@@ -25,6 +25,7 @@ mod testnet;
 mod tx;
 mod upgrade;
 mod verify;
+mod version;
 
 use clap::{Parser, Subcommand};
 use output::Output;
@@ -35,7 +36,7 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(
     name = "molt",
-    version,
+    version = version::LONG,
     about = "Molt: a blockchain where every layer upgrades while the chain runs"
 )]
 struct Cli {
@@ -198,6 +199,13 @@ pub fn main() -> ExitCode {
     match try_run(args, NodeLaunch::Start) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Failed(_)) => ExitCode::FAILURE,
+        Err(CliError::Usage(e)) if json && e.kind() == clap::error::ErrorKind::DisplayVersion => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&version::json()).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
         Err(CliError::Usage(e)) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             if json && e.use_stderr() {

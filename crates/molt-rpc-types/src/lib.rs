@@ -45,8 +45,8 @@ pub use params::{
 };
 pub use results::{
     AccountView, BlockTransactions, BlockView, ChainInfo, EventNotice, FailureKind, FailureView,
-    JournalStatus, MempoolStatus, ModuleView, NodeStatus, PackageVersionView, PackageView,
-    PayloadView, ReceiptView, RecoveredAtStart, RpcStatus, SimulatedBlockView, SimulationView,
-    StatusView, StorageView, TicketView, TransactionLookup, TransactionView, UpgradeCapView,
-    ViewResult,
+    JournalStatus, MempoolStatus, ModuleView, NodeStatus, NodeVersion, PackageVersionView,
+    PackageView, PayloadView, ReceiptView, RecoveredAtStart, RpcStatus, SimulatedBlockView,
+    SimulationView, StatusView, StorageView, TicketView, TransactionLookup, TransactionView,
+    UpgradeCapView, UpgradeStatus, ViewResult,
 };
