@@ -20,10 +20,14 @@ fn the_visor_swaps_the_binary_at_the_height_and_the_chain_goes_on() {
     wait_for(&s, "the node", Duration::from_secs(60), || {
         s.status().is_some()
     });
-    // Before the height: check passes and names the plan.
-    let (ok, out, err) = s.visor(&["check"]);
-    assert!(ok, "{out}{err}");
-    assert!(out.contains("upgrade to molt 0.2.0 at height 30"), "{out}");
+    // Before the height: check passes and names the plan, once the first
+    // finalized block holds the plan the node was started with.
+    let mut out = String::new();
+    wait_for(&s, "the plan on chain", Duration::from_secs(60), || {
+        let (ok, o, e) = s.visor(&["check"]);
+        out = format!("{o}{e}");
+        ok && o.contains("upgrade to molt 0.2.0 at height 30")
+    });
     assert!(out.contains("[ok] checksum"), "{out}");
 
     // Done when the node runs 0.2.0 past the height and the visor has
