@@ -15,6 +15,7 @@ mod error;
 pub mod execute;
 mod framework;
 mod genesis;
+mod gov_simulate;
 mod governance;
 mod host;
 mod machine;
@@ -34,6 +35,7 @@ pub use genesis::{
     DEV_ACCOUNT_BALANCE, DEV_ACCOUNTS, Genesis, GenesisPackage, Validator, dev_key,
     dev_validator_key,
 };
+pub use gov_simulate::{PayloadSimulation, SimulatedUpgrade};
 pub use governance::{MAX_VALIDATORS, check_validators, governance_package_id};
 pub use machine::{
     Finalized, InvalidBlock, Proposal, ProposeContext, StateMachine, Verdict, VerifyContext,

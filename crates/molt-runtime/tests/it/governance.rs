@@ -562,3 +562,64 @@ fn privileged_calls_are_refused_to_ordinary_programs() {
     let b = c.block(vec![]);
     assert_eq!(b.block.header.epoch, 1);
 }
+
+#[test]
+fn a_simulation_writes_nothing_and_reports_what_the_resolution_does() {
+    let g = chain();
+    let v2 = molt_build::example("framework_system_v2").unwrap();
+    let mut params = g.c.rt.params().unwrap();
+    let old_params = params.clone();
+    params.max_gas_budget = 300_000_000;
+    let upgrade = payload(vec![
+        Action::UpgradePackage {
+            package: SYSTEM_PACKAGE,
+            module: v2.clone(),
+        },
+        Action::SetParams {
+            params: encode(&params),
+        },
+        Action::EndEpoch,
+    ]);
+    let root = g.c.rt.latest_block().unwrap().header.state_root;
+    let sim = g.c.rt.simulate_payload(&upgrade).unwrap();
+    assert_eq!(g.c.rt.latest_block().unwrap().header.state_root, root);
+    assert_eq!(g.c.rt.store().root(g.c.rt.height()).unwrap(), root);
+    assert_eq!(sim.failure, None);
+    assert_eq!(sim.upgrades.len(), 1);
+    let up = &sim.upgrades[0];
+    assert_eq!(
+        (up.package, up.from_version, up.to_version, up.to_checksum),
+        (SYSTEM_PACKAGE, 1, 2, sha3_256(&v2))
+    );
+    assert_eq!(sim.params, Some((old_params, params.clone())));
+    assert!(sim.ends_epoch);
+    assert_eq!(sim.validators, None);
+
+    // The real resolution afterwards: the same effects.
+    let id = g.propose(&upgrade);
+    assert_eq!(id, sim.proposal);
+    for v in 0..3 {
+        ok(&g.vote(v, id, true));
+    }
+    let r = g.resolve(id, &upgrade);
+    ok(&r);
+    assert_eq!(r.events, sim.events, "the same events, byte for byte");
+    let pkg = g.c.rt.package(&SYSTEM_PACKAGE).unwrap().unwrap();
+    assert_eq!((pkg.version, pkg.checksum), (up.to_version, up.to_checksum));
+    g.c.block(vec![]);
+    assert_eq!(g.c.rt.params().unwrap(), params);
+
+    // A failing payload: the first failure, and still nothing written.
+    let bad = payload(vec![Action::UpgradePackage {
+        package: SYSTEM_PACKAGE,
+        module: molt_build::example("counter_v1").unwrap(),
+    }]);
+    let root = g.c.rt.latest_block().unwrap().header.state_root;
+    let sim = g.c.rt.simulate_payload(&bad).unwrap();
+    assert!(
+        matches!(sim.failure, Some(FailureReason::IncompatibleUpgrade { .. })),
+        "{sim:?}"
+    );
+    assert!(sim.upgrades.is_empty() && sim.events.is_empty());
+    assert_eq!(g.c.rt.latest_block().unwrap().header.state_root, root);
+}
