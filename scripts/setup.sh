@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine needs to build and test Molt:
 # - rustfmt and clippy for the host toolchain,
-# - a route to build Rust programs to wasm32-unknown-unknown.
+# - a route to build Rust programs to wasm32-unknown-unknown,
+# - promtool (Debian package prometheus), for the metrics test.
 #
 # The wasm32 route, in order of preference (see docs/building-programs.md):
 #   1. rustup's wasm32-unknown-unknown target, if rustup can install it;
@@ -10,6 +11,19 @@
 set -euo pipefail
 
 log() { printf 'setup: %s\n' "$*" >&2; }
+
+# promtool, which the metrics test runs (`promtool check metrics`). Debian
+# ships it only in the `prometheus` package (about 19 MB to download, no
+# recommends); there is no smaller package with it.
+if ! command -v promtool >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    log "installing Debian package prometheus (for promtool)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  else
+    log "promtool is missing and cannot be installed here (not root, or no apt-get): the metrics test will fail; install the prometheus package"
+  fi
+fi
 
 if command -v rustup >/dev/null 2>&1; then
   rustup component add rustfmt clippy >/dev/null 2>&1 || log "could not add rustfmt/clippy with rustup (continuing)"

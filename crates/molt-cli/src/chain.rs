@@ -10,6 +10,10 @@ use crate::rpc::RpcClient;
 use crate::tx::{Transacted, TxArgs, finish};
 use anyhow::{Context, Result, anyhow};
 use molt_interface::Interface;
+use molt_rpc_types::{
+    BlockRef, GetAccount, GetBlock, GetPackage, GetStorage, GetTransaction, PackageView,
+    TransactionLookup, View,
+};
 use molt_types::{Address, Digest, TransactionPayload};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -52,23 +56,35 @@ impl Ctx<'_> {
     }
 
     /// The latest interface of a package on chain.
-    pub fn interface(&self, package: &Address) -> Result<(Interface, Value)> {
-        let pkg = self.rpc.call("molt_getPackage", json!([package]))?;
-        let interface: Interface = serde_json::from_value(pkg["requested"]["interface"].clone())
-            .map_err(|e| anyhow!("the node returned an unreadable interface: {e}"))?;
+    pub fn interface(&self, package: &Address) -> Result<(Interface, PackageView)> {
+        let pkg = self.rpc.request(&GetPackage { id: *package })?;
+        let interface = pkg
+            .requested
+            .as_ref()
+            .map(|v| v.interface.clone())
+            .ok_or_else(|| anyhow!("the node reported package {package} without versions"))?;
         Ok((interface, pkg))
     }
 }
 
 pub fn account(ctx: &Ctx<'_>, who: &str) -> Result<()> {
     let address = keys::resolve_address(&ctx.home, who)?;
-    let v = ctx.rpc.call("molt_getAccount", json!([address]))?;
+    let a = ctx.rpc.request(&GetAccount { address })?;
+    let pending = a.next_sequence_number - a.sequence_number;
+    let waiting = if pending > 0 {
+        format!(
+            " ({pending} more waiting in the mempool: next is {})",
+            a.next_sequence_number
+        )
+    } else {
+        String::new()
+    };
     ctx.out.result(
         &format!(
-            "address: {}\nbalance: {}\nsequence number: {}",
-            address, v["balance"], v["sequence_number"]
+            "address: {}\nbalance: {}\nsequence number: {}{waiting}\nat height: {}",
+            address, a.balance, a.sequence_number, a.height
         ),
-        v,
+        serde_json::to_value(&a)?,
     );
     Ok(())
 }
@@ -88,13 +104,10 @@ pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
     let done = ctx.transact(args, TransactionPayload::Publish { module: bytes }, &what)?;
     let done = match done {
         Transacted::Submitted(mut v) => {
-            let package = v["receipt"]["events"]
-                .as_array()
-                .and_then(|es| es.iter().find(|e| e["name"] == "PackagePublished"))
-                .and_then(|e| e["emitter"].as_str())
-                .map(String::from);
-            if let Some(p) = package {
-                v["package_id"] = json!(p);
+            if let TransactionLookup::Included { receipt, .. } = &v.lookup
+                && let Some(e) = receipt.events.iter().find(|e| e.name == "PackagePublished")
+            {
+                v.extra.insert("package_id".into(), json!(e.emitter));
             }
             Transacted::Submitted(v)
         }
@@ -104,7 +117,10 @@ pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
         format!(
             "published {} as package {}",
             interface.name,
-            v["package_id"].as_str().unwrap_or("?")
+            v.extra
+                .get("package_id")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
         )
     })
 }
@@ -143,16 +159,17 @@ pub fn view(ctx: &Ctx<'_>, package: &str, function: &str, args_json: &str) -> Re
     let package = parse_address(package, "package")?;
     let json_args = parse_json_args(args_json, "--args")?;
     let bytes = ctx.encode_args(&package, function, &json_args)?;
-    let v = ctx.rpc.call(
-        "molt_view",
-        json!([package, function, format!("0x{}", hex::encode(bytes))]),
-    )?;
-    let shown = if v["decoded"].is_null() {
-        v["result"].to_string()
-    } else {
-        v["decoded"].to_string()
+    let v = ctx.rpc.request(&View {
+        package,
+        function: function.into(),
+        args: bytes,
+        gas: None,
+    })?;
+    let shown = match &v.decoded {
+        Some(d) => d.to_string(),
+        None => format!("\"{}\"", v.result),
     };
-    ctx.out.result(&shown, v);
+    ctx.out.result(&shown, serde_json::to_value(&v)?);
     Ok(())
 }
 
@@ -160,29 +177,25 @@ pub fn tx_status(ctx: &Ctx<'_>, id: &str) -> Result<()> {
     let id: Digest = id.parse().with_context(|| {
         format!("{id:?} is not a transaction id (0x followed by 64 hex digits)")
     })?;
-    let v = ctx.rpc.call("molt_getTransaction", json!([id]))?;
-    let human = if v["status"] == "pending" {
-        format!("transaction {id} is pending in the mempool")
-    } else {
-        let r = &v["receipt"];
-        let status = if r["status"] == "success" {
-            "success".to_string()
-        } else {
+    let v = ctx.rpc.request(&GetTransaction { id })?;
+    let human = match &v {
+        TransactionLookup::Pending { .. } => {
+            format!("transaction {id} is pending in the mempool")
+        }
+        TransactionLookup::Included { receipt: r, .. } => {
+            let status = match r.status.failure() {
+                None => "success".to_string(),
+                Some(f) => format!("FAILED: {}", f.message),
+            };
             format!(
-                "FAILED: {}",
-                r["status"]["failure"]["message"]
-                    .as_str()
-                    .unwrap_or_default()
+                "transaction {id}\nblock: {}\nstatus: {status}\ngas used: {}\nevents: {}",
+                r.height.map(|h| h.to_string()).unwrap_or_default(),
+                r.gas_used,
+                r.events.len()
             )
-        };
-        format!(
-            "transaction {id}\nblock: {}\nstatus: {status}\ngas used: {}\nevents: {}",
-            r["height"],
-            r["gas_used"],
-            r["events"].as_array().map(|e| e.len()).unwrap_or(0)
-        )
+        }
     };
-    ctx.out.result(&human, v);
+    ctx.out.result(&human, serde_json::to_value(&v)?);
     Ok(())
 }
 
@@ -214,51 +227,47 @@ pub fn query(ctx: &Ctx<'_>, q: QueryCommand) -> Result<()> {
     match q {
         QueryCommand::Package { id, history } => {
             let id = parse_address(&id, "package")?;
-            let v = ctx.rpc.call("molt_getPackage", json!([id]))?;
-            let mut human = format!(
-                "package {}\n",
-                v["original_id"].as_str().unwrap_or_default()
-            );
-            let versions = v["versions"].as_array().cloned().unwrap_or_default();
-            let shown: Vec<&Value> = if history {
-                versions.iter().collect()
+            let v = ctx.rpc.request(&GetPackage { id })?;
+            let mut human = format!("package {}\n", v.original_id);
+            let shown: Vec<_> = if history {
+                v.versions.iter().collect()
             } else {
-                versions.last().into_iter().collect()
+                v.versions.last().into_iter().collect()
             };
             for p in shown {
                 human.push_str(&format!(
                     "version {} (edition {}): package id {}\n  checksum {}\n  owner {}  policy {}  block {}  tx {}\n",
-                    p["version"], p["edition"], p["package_id"].as_str().unwrap_or_default(), p["checksum"].as_str().unwrap_or_default(),
-                    p["owner"].as_str().unwrap_or_default(), p["policy"].as_str().unwrap_or_default(), p["height"], p["transaction"].as_str().unwrap_or_default()
+                    p.version, p.edition, p.package_id, p.checksum, p.owner, p.policy, p.height, p.transaction
                 ));
             }
-            if let Ok(i) = serde_json::from_value::<Interface>(v["requested"]["interface"].clone())
-            {
-                human.push_str(&i.render());
+            if let Some(r) = &v.requested {
+                human.push_str(&r.interface.render());
             }
-            ctx.out.result(&human, v);
+            ctx.out.result(&human, serde_json::to_value(&v)?);
         }
         QueryCommand::Block { height } => {
-            let param = if height == "latest" {
-                json!("latest")
+            let block = if height == "latest" {
+                BlockRef::Latest
             } else {
-                json!(height.parse::<u64>().with_context(|| format!(
-                    "block {height:?} is not a height (0 to {}) or `latest`",
-                    u64::MAX
-                ))?)
+                BlockRef::Height(height.parse::<u64>().with_context(|| {
+                    format!(
+                        "block {height:?} is not a height (0 to {}) or `latest`",
+                        u64::MAX
+                    )
+                })?)
             };
-            let v = ctx.rpc.call("molt_getBlock", json!([param]))?;
+            let v = ctx.rpc.request(&GetBlock { block, full: false })?;
             let human = format!(
                 "block {}\nid: {}\nparent: {}\nstate root: {}\ntransactions: {}\nproposer: {}\ntime (ms): {}",
-                v["height"],
-                v["id"].as_str().unwrap_or_default(),
-                v["parent"].as_str().unwrap_or_default(),
-                v["state_root"].as_str().unwrap_or_default(),
-                v["transactions"].as_array().map(|t| t.len()).unwrap_or(0),
-                v["proposer"].as_str().unwrap_or_default(),
-                v["timestamp_ms"]
+                v.height,
+                v.id,
+                v.parent,
+                v.state_root,
+                v.transactions.len(),
+                v.proposer,
+                v.timestamp_ms
             );
-            ctx.out.result(&human, v);
+            ctx.out.result(&human, serde_json::to_value(&v)?);
         }
         QueryCommand::Tx { id } => tx_status(ctx, &id)?,
         QueryCommand::Storage { package, key } => {
@@ -268,21 +277,22 @@ pub fn query(ctx: &Ctx<'_>, q: QueryCommand) -> Result<()> {
                     .context("a key starting with 0x must be hex (an even number of 0-9, a-f)")?,
                 None => key.as_bytes().to_vec(),
             };
-            let v = ctx.rpc.call(
-                "molt_getStorage",
-                json!([package, format!("0x{}", hex::encode(&key_bytes))]),
-            )?;
+            let v = ctx.rpc.request(&GetStorage {
+                package,
+                key: key_bytes,
+                version: None,
+            })?;
             let human = format!(
                 "value: {}\nat version {} with state root {}\nproof: {} bytes",
-                v["value"].as_str().unwrap_or("(absent)"),
-                v["version"],
-                v["state_root"].as_str().unwrap_or_default(),
-                v["proof"]
-                    .as_str()
-                    .map(|p| p.len().saturating_sub(2) / 2)
-                    .unwrap_or(0)
+                v.value
+                    .as_ref()
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| "(absent)".into()),
+                v.version,
+                v.state_root,
+                v.proof.as_bytes().len()
             );
-            ctx.out.result(&human, v);
+            ctx.out.result(&human, serde_json::to_value(&v)?);
         }
     }
     Ok(())

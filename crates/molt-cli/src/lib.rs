@@ -15,10 +15,12 @@ mod build;
 mod chain;
 mod inspect;
 mod keys;
+mod logging;
 mod module;
 mod node;
 mod output;
 mod rpc;
+mod testnet;
 mod tx;
 mod upgrade;
 
@@ -57,6 +59,8 @@ struct Cli {
 enum Command {
     /// Run a node (`molt node --dev` for a local chain).
     Node(node::NodeArgs),
+    /// Write and start a local network of validators on loopback.
+    Testnet(testnet::TestnetArgs),
     /// Manage local signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -214,6 +218,7 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Node(args) => node::run(args, &home, out, node_launch),
+        Command::Testnet(args) => testnet::run(args, out),
         Command::Keys(cmd) => keys::run(cmd, &home, out),
         Command::Account { who } => chain::account(&ctx(), &who),
         Command::Transfer { to, amount, tx } => chain::transfer(&ctx(), &to, amount, &tx),

@@ -1,8 +1,9 @@
-//! `molt node --dev`: run a local chain.
+//! `molt node --dev`: run a local chain; `molt node --config FILE`: run a
+//! validator or (`--full`) a follower of a network.
 
 use crate::NodeLaunch;
 use crate::output::Output;
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use molt_node::{Node, NodeConfig, RpcConfig};
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -15,15 +16,24 @@ fn default_ms(pick: fn(&RpcConfig) -> Duration) -> u64 {
 #[derive(Debug, clap::Args)]
 pub struct NodeArgs {
     /// Run a single-validator local chain with funded dev accounts (dev0..dev3).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "config")]
     pub dev: bool,
+    /// Run a node of a network from a TOML config file (key file, listen
+    /// address, peers, genesis file, data directory, RPC address; see
+    /// docs/network.md). `molt testnet` writes such files.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// With --config: follow the chain and serve RPC without voting.
+    #[arg(long, requires = "config")]
+    pub full: bool,
     /// Where the chain's state, blocks and receipts live. Default: <home>/dev.
+    /// (--dev only: a config file names its data directory.)
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// JSON-RPC port on 127.0.0.1 (HTTP and WebSocket).
+    /// JSON-RPC port on 127.0.0.1 (HTTP and WebSocket). (--dev only.)
     #[arg(long, default_value_t = molt_node::DEFAULT_RPC_PORT)]
     pub rpc_port: u16,
-    /// Milliseconds between blocks.
+    /// Milliseconds between blocks. (--dev only: a config file has block_time_ms.)
     #[arg(long, default_value_t = 500)]
     pub block_time: u64,
     /// Most RPC connections (HTTP and WebSocket) open at once; beyond it a
@@ -50,15 +60,29 @@ pub struct NodeArgs {
     /// Milliseconds without a pong after which a WebSocket connection is closed.
     #[arg(long, value_name = "MS", default_value_t = default_ms(|c| c.ws_inactive_limit))]
     pub rpc_ws_inactive_limit: u64,
+    /// How log lines on stderr are written: text for people, or one JSON
+    /// object per line.
+    #[arg(long, value_enum, default_value_t = crate::logging::LogFormat::Text)]
+    pub log_format: crate::logging::LogFormat,
+    /// Which log events are written: a level (error, warn, info, debug,
+    /// trace) or a filter such as info,molt_node=debug. Default: RUST_LOG,
+    /// else info.
+    #[arg(long, value_name = "FILTER")]
+    pub log_level: Option<String>,
 }
 
-/// The longest `--block-time`: one hour.
-const MAX_BLOCK_TIME_MS: u64 = 3_600_000;
+use molt_node::MAX_BLOCK_TIME_MS;
 
 /// Checks the arguments and builds the node's configuration.
 fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
+    if let Some(file) = &args.config {
+        let mut config =
+            molt_node::load_node_config(file, args.full).map_err(|e| anyhow!("{e}"))?;
+        config.rpc = rpc_config(&args)?;
+        return Ok(config);
+    }
     if !args.dev {
-        bail!("only dev mode exists so far: run `molt node --dev`");
+        bail!("give --dev for a local chain, or --config FILE for a node of a network");
     }
     if !(1..=MAX_BLOCK_TIME_MS).contains(&args.block_time) {
         bail!(
@@ -66,7 +90,7 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
             args.block_time
         );
     }
-    let data_dir = args.data_dir.unwrap_or_else(|| home.join("dev"));
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| home.join("dev"));
     if data_dir.is_file() {
         bail!(
             "--data-dir {} is a file; give a directory (it is created if missing)",
@@ -78,7 +102,13 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
         args.rpc_port,
         Duration::from_millis(args.block_time),
     );
-    config.rpc = RpcConfig {
+    config.rpc = rpc_config(&args)?;
+    Ok(config)
+}
+
+/// The RPC limits from the --rpc-* flags.
+fn rpc_config(args: &NodeArgs) -> Result<RpcConfig> {
+    let rpc = RpcConfig {
         max_connections: args.rpc_max_connections,
         max_subscriptions_per_connection: args.rpc_max_subscriptions,
         header_read_timeout: Duration::from_millis(args.rpc_header_timeout),
@@ -89,18 +119,24 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
         ..RpcConfig::default()
     };
     // Checked here too so a bad flag is reported before the chain is opened.
-    config
-        .rpc
-        .check()
+    rpc.check()
         .map_err(|e| anyhow!("{e} (see `molt node --help` for the --rpc-* options)"))?;
-    Ok(config)
+    Ok(rpc)
 }
 
 pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Result<()> {
+    let dev = args.config.is_none();
+    let (log_format, log_level) = (args.log_format, args.log_level.clone());
+    crate::logging::check(log_level.as_deref())?;
     let config = config(args, home)?;
+    let role = match config.network.as_ref().map(|n| n.role) {
+        Some(molt_node::Role::Full) => "full",
+        _ => "validator",
+    };
     if launch == NodeLaunch::ConfigOnly {
         return Ok(());
     }
+    crate::logging::init(log_format, log_level.as_deref())?;
     let data_dir = config.data_dir.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -109,16 +145,26 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
         let mut node = Node::start(config).await.map_err(|e| anyhow!("the node could not start: {e}"))?;
         let height = node.shared.runtime.height();
         let url = format!("http://{}", node.rpc_addr);
-        let mut text = format!(
-            "molt dev node: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\ndev accounts (use --from devN):\n",
-            node.shared.runtime.chain_id(),
-            data_dir.display()
-        );
-        for i in 0..molt_runtime::DEV_ACCOUNTS {
-            text.push_str(&format!("  dev{i}  {}\n", molt_runtime::dev_key(i).address()));
+        let mut text = if dev {
+            format!(
+                "molt dev node: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\ndev accounts (use --from devN):\n",
+                node.shared.runtime.chain_id(),
+                data_dir.display()
+            )
+        } else {
+            format!(
+                "molt {role} node: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\n",
+                node.shared.runtime.chain_id(),
+                data_dir.display()
+            )
+        };
+        if dev {
+            for i in 0..molt_runtime::DEV_ACCOUNTS {
+                text.push_str(&format!("  dev{i}  {}\n", molt_runtime::dev_key(i).address()));
+            }
         }
         text.push_str("press Ctrl-C to stop");
-        out.result(&text, serde_json::json!({"rpc": url, "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir}));
+        out.result(&text, serde_json::json!({"rpc": url, "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir, "role": if dev { "dev" } else { role }}));
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let fatal = tokio::select! {
             _ = tokio::signal::ctrl_c() => None,
@@ -126,8 +172,18 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
             r = node.producer_finished() => Some(r),
         };
         if let Some(r) = fatal {
-            r?;
-            bail!("block production stopped unexpectedly");
+            // A storage fault (or any failure) in block production stops
+            // the node; nothing of the failed block was kept.
+            let height = node.shared.runtime.height();
+            r.with_context(|| {
+                format!(
+                    "block production failed, so the node stopped; \
+                     the chain is at height {height}, its last block confirmed durable; fix the \
+                     cause below (disk full? file size limit? failing disk?) and start the node \
+                     again on the same data directory to resume from there"
+                )
+            })?;
+            bail!("block production stopped unexpectedly at height {height}");
         }
         out.progress("shutting down after the current block...");
         let height = node.shared.runtime.height();

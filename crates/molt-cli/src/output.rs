@@ -3,7 +3,8 @@
 //! A command prints exactly one JSON document on stdout in JSON mode: its
 //! result, or on failure `{"error": .., "causes": [..]}`, merged with the
 //! details of a [`Reported`] failure (a failed simulation, an incompatible
-//! upgrade) so that a program sees them in the same document.
+//! upgrade) so that a program sees them in the same document. An error the
+//! node answered with also carries `rpc_error: {code, message}`.
 
 use serde_json::Value;
 
@@ -59,6 +60,13 @@ impl Output {
                 _ => Value::Object(Default::default()),
             };
             doc["error"] = Value::String(error.to_string());
+            // The node's typed error, for programs to match by code.
+            if let Some(e) = error
+                .chain()
+                .find_map(|e| e.downcast_ref::<molt_rpc_types::RpcError>())
+            {
+                doc["rpc_error"] = serde_json::json!({"code": e.code, "message": e.message});
+            }
             doc["causes"] = serde_json::json!(chain);
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         } else {

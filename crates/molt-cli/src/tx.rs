@@ -4,7 +4,9 @@
 //! `cap ..`) goes through [`Ctx::transact`]:
 //!
 //! 1. the sender's key, the chain (id, height, parameters) and the sender's
-//!    account are read;
+//!    account are read; the sequence number is the account's next one by
+//!    committed state (the node simulates on committed state, so a number
+//!    ahead of it, after transactions still pending, cannot be simulated);
 //! 2. the transaction is signed and simulated by the node
 //!    (`molt_simulateTransaction`: the node's own block executor, on its
 //!    latest state, writing nothing). Without `--gas-budget` the simulation
@@ -25,9 +27,16 @@
 use crate::chain::Ctx;
 use crate::keys;
 use crate::output::Reported;
+use crate::rpc::{ErrorCode, is_rpc_error};
 use anyhow::{Context, Result, anyhow, bail};
+use molt_rpc_types::{
+    GetAccount, GetChainInfo, GetTransaction, SimulateTransaction, SimulationView, StatusView,
+    SubmitTransaction, TransactionLookup,
+};
 use molt_runtime::{ChainParams, budget_with_margin, intrinsic_gas, simulation_budget};
-use molt_types::{ChainId, SecretKey, SignedTransaction, Transaction, TransactionPayload};
+use molt_types::{
+    ChainId, SecretKey, SignedTransaction, Transaction, TransactionId, TransactionPayload,
+};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -70,9 +79,39 @@ pub struct TxArgs {
 pub enum Transacted {
     /// `--dry-run`: what the node's simulation says.
     Simulated(DryRun),
-    /// Submitted: `{status: pending, id}`, or `{status: included,
-    /// transaction, receipt}` once included.
-    Submitted(Value),
+    /// Submitted: pending, or included with its receipt.
+    Submitted(Submitted),
+}
+
+/// A submitted transaction: what the node says about it, and what the
+/// command adds to its JSON document (`package_id`, `upgraded`).
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub lookup: TransactionLookup,
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl Submitted {
+    pub fn new(lookup: TransactionLookup) -> Self {
+        Submitted {
+            lookup,
+            extra: Default::default(),
+        }
+    }
+
+    /// The `molt_getTransaction` answer with the command's fields added.
+    pub fn to_json(&self) -> Value {
+        let mut v = serde_json::to_value(&self.lookup).unwrap_or(Value::Null);
+        if let Value::Object(fields) = &mut v {
+            fields.extend(self.extra.clone());
+        }
+        v
+    }
+
+    /// Whether the transaction was included and succeeded.
+    pub fn succeeded(&self) -> bool {
+        matches!(&self.lookup, TransactionLookup::Included { receipt, .. } if receipt.status == StatusView::Success)
+    }
 }
 
 /// The node's simulation of a transaction and the budget it would be
@@ -80,7 +119,7 @@ pub enum Transacted {
 #[derive(Debug, Clone)]
 pub struct DryRun {
     /// The result of `molt_simulateTransaction`.
-    pub simulation: Value,
+    pub simulation: SimulationView,
     pub gas_budget: u64,
     pub gas_price: u64,
     /// Whether the budget came from the simulation (no `--gas-budget`).
@@ -90,29 +129,22 @@ pub struct DryRun {
 impl DryRun {
     /// The failure message, if the transaction would fail on chain.
     pub fn failure(&self) -> Option<String> {
-        let status = &self.simulation["receipt"]["status"];
-        if status == "success" {
-            return None;
-        }
-        Some(
-            status["failure"]["message"]
-                .as_str()
-                .unwrap_or("the transaction would fail")
-                .to_string(),
-        )
+        self.simulation
+            .receipt
+            .status
+            .failure()
+            .map(|f| f.message.clone())
     }
 
     pub fn gas_used(&self) -> u64 {
-        self.simulation["receipt"]["gas_used"]
-            .as_u64()
-            .unwrap_or_default()
+        self.simulation.receipt.gas_used
     }
 
     pub fn to_json(&self) -> Value {
         json!({
             "dry_run": true,
             "would_succeed": self.failure().is_none(),
-            "simulation": self.simulation,
+            "simulation": serde_json::to_value(&self.simulation).unwrap_or(Value::Null),
             "gas_budget": self.gas_budget,
             "gas_price": self.gas_price,
             "max_fee": self.gas_budget.checked_mul(self.gas_price),
@@ -121,8 +153,8 @@ impl DryRun {
 
     /// The simulation for people; `what` says what the transaction does.
     pub fn render(&self, what: &str) -> String {
-        let block = &self.simulation["block"];
-        let receipt = &self.simulation["receipt"];
+        let block = &self.simulation.block;
+        let receipt = &self.simulation.receipt;
         let status = match self.failure() {
             None => "success".to_string(),
             Some(m) => format!("WOULD FAIL: {m}"),
@@ -142,20 +174,15 @@ impl DryRun {
              status: {status}\n\
              gas used: {}\n\
              gas budget: {budget}; at most {max_fee} coin at gas price {}, unused gas is refunded\n",
-            block["height"],
-            block["parent_height"],
-            block["parent_state_root"].as_str().unwrap_or_default(),
-            receipt["gas_used"],
+            block.height,
+            block.parent_height,
+            block.parent_state_root,
+            receipt.gas_used,
             self.gas_price,
         );
-        let events = receipt["events"].as_array().cloned().unwrap_or_default();
-        text.push_str(&format!("events: {}\n", events.len()));
-        for e in events {
-            text.push_str(&format!(
-                "  {} from {}\n",
-                e["name"].as_str().unwrap_or_default(),
-                e["emitter"].as_str().unwrap_or_default()
-            ));
+        text.push_str(&format!("events: {}\n", receipt.events.len()));
+        for e in &receipt.events {
+            text.push_str(&format!("  {} from {}\n", e.name, e.emitter));
         }
         text
     }
@@ -195,32 +222,18 @@ fn spend(payload: &TransactionPayload) -> u64 {
     }
 }
 
-fn params_of(info: &Value) -> Result<ChainParams> {
-    serde_json::from_value(info["params"].clone())
-        .map_err(|e| anyhow!("the node reported unreadable chain parameters: {e}"))
-}
-
 impl Ctx<'_> {
     /// The chain's parameters (gas, limits, VM limits) as the node reports them.
     pub fn chain_params(&self) -> Result<ChainParams> {
-        params_of(&self.rpc.call("molt_chainInfo", json!([]))?)
+        Ok(self.rpc.request(&GetChainInfo)?.params)
     }
 
     fn chain_facts(&self) -> Result<ChainFacts> {
-        let info = self.rpc.call("molt_chainInfo", json!([]))?;
-        let chain_id: ChainId = info["chain_id"]
-            .as_str()
-            .unwrap_or_default()
-            .parse()
-            .map_err(|e| anyhow!("the node reported a bad chain id: {e}"))?;
-        let height = info["height"]
-            .as_u64()
-            .ok_or_else(|| anyhow!("the node reported no height: {info}"))?;
-        let params = params_of(&info)?;
+        let info = self.rpc.request(&GetChainInfo)?;
         Ok(ChainFacts {
-            chain_id,
-            height,
-            params,
+            chain_id: info.chain_id,
+            height: info.height,
+            params: info.params,
         })
     }
 
@@ -243,13 +256,10 @@ impl Ctx<'_> {
                 u64::MAX - chain.height
             )
         })?;
-        let account = self.rpc.call("molt_getAccount", json!([key.address()]))?;
-        let (Some(sequence_number), Some(balance)) = (
-            account["sequence_number"].as_u64(),
-            account["balance"].as_u64(),
-        ) else {
-            bail!("the node reported an unreadable account: {account}");
-        };
+        let account = self.rpc.request(&GetAccount {
+            address: key.address(),
+        })?;
+        let (sequence_number, balance) = (account.sequence_number, account.balance);
         let spend = spend(&payload);
         let sign = |gas_budget: u64, payload: TransactionPayload| {
             Transaction {
@@ -301,38 +311,38 @@ impl Ctx<'_> {
             sign(dry.gas_budget, payload)
         };
         let id = tx.id();
-        self.rpc.call(
-            "molt_submitTransaction",
-            json!([format!("0x{}", hex::encode(tx.encode()))]),
-        )?;
+        self.rpc.request(&SubmitTransaction {
+            transaction: tx.encode(),
+        })?;
         if args.no_wait {
-            return Ok(Transacted::Submitted(
-                json!({"status": "pending", "id": id}),
-            ));
+            return Ok(Transacted::Submitted(Submitted::new(
+                TransactionLookup::Pending { id },
+            )));
         }
         self.out
             .progress(&format!("submitted {id}, waiting for inclusion..."));
-        self.wait_for(&id.to_string(), INCLUSION_TIMEOUT)
-            .map(Transacted::Submitted)
+        self.wait_for(&id, INCLUSION_TIMEOUT)
+            .map(|l| Transacted::Submitted(Submitted::new(l)))
     }
 
     /// The node's simulation of a signed transaction.
-    pub fn simulate(&self, tx: &SignedTransaction) -> Result<Value> {
+    pub fn simulate(&self, tx: &SignedTransaction) -> Result<SimulationView> {
         self.rpc
-            .call(
-                "molt_simulateTransaction",
-                json!([format!("0x{}", hex::encode(tx.encode()))]),
-            )
+            .request(&SimulateTransaction {
+                transaction: tx.encode(),
+            })
             .context("the node would not include this transaction; nothing was submitted")
     }
 
-    pub fn wait_for(&self, id: &str, timeout: Duration) -> Result<Value> {
+    /// Waits until transaction `id` is included; not found yet (`NotFound`)
+    /// and pending are waited out, any other error ends the wait.
+    pub fn wait_for(&self, id: &TransactionId, timeout: Duration) -> Result<TransactionLookup> {
         let start = Instant::now();
         loop {
-            match self.rpc.call("molt_getTransaction", json!([id])) {
-                Ok(v) if v["status"] == "included" => return Ok(v),
-                Ok(_) => {}
-                Err(e) if e.to_string().contains("-32002") => {}
+            match self.rpc.request(&GetTransaction { id: *id }) {
+                Ok(l @ TransactionLookup::Included { .. }) => return Ok(l),
+                Ok(TransactionLookup::Pending { .. }) => {}
+                Err(e) if is_rpc_error(&e, ErrorCode::NotFound) => {}
                 Err(e) => return Err(e),
             }
             if start.elapsed() > timeout {
@@ -353,7 +363,7 @@ pub fn finish(
     ctx: &Ctx<'_>,
     done: Transacted,
     what: &str,
-    success: impl FnOnce(&Value) -> String,
+    success: impl FnOnce(&Submitted) -> String,
 ) -> Result<()> {
     match done {
         Transacted::Simulated(dry) => {
@@ -369,40 +379,41 @@ pub fn finish(
 
 /// Prints a submitted transaction's result and fails the command if it
 /// failed on chain.
-fn report_included(ctx: &Ctx<'_>, v: Value, success: impl FnOnce(&Value) -> String) -> Result<()> {
-    if v["status"] == "pending" {
-        ctx.out.result(
-            &format!("submitted {}", v["id"].as_str().unwrap_or_default()),
-            v,
-        );
-        return Ok(());
-    }
-    let receipt = &v["receipt"];
-    if receipt["status"] == "success" {
+fn report_included(
+    ctx: &Ctx<'_>,
+    done: Submitted,
+    success: impl FnOnce(&Submitted) -> String,
+) -> Result<()> {
+    let receipt = match &done.lookup {
+        TransactionLookup::Pending { id } => {
+            ctx.out.result(&format!("submitted {id}"), done.to_json());
+            return Ok(());
+        }
+        TransactionLookup::Included { receipt, .. } => receipt.clone(),
+    };
+    let height = receipt
+        .height
+        .map(|h| h.to_string())
+        .unwrap_or_else(|| "?".into());
+    let Some(failure) = receipt.status.failure() else {
         let text = format!(
-            "{}\ntransaction {} included in block {} (gas used {})",
-            success(&v),
-            receipt["transaction_id"].as_str().unwrap_or_default(),
-            receipt["height"],
-            receipt["gas_used"]
+            "{}\ntransaction {} included in block {height} (gas used {})",
+            success(&done),
+            receipt.transaction_id,
+            receipt.gas_used
         );
-        ctx.out.result(&text, v);
+        ctx.out.result(&text, done.to_json());
         return Ok(());
-    }
-    let message = receipt["status"]["failure"]["message"]
-        .as_str()
-        .unwrap_or("failed")
-        .to_string();
+    };
+    let message = failure.message.clone();
     let human = format!(
-        "transaction {} FAILED in block {}: {message} (gas used {})",
-        receipt["transaction_id"].as_str().unwrap_or_default(),
-        receipt["height"],
-        receipt["gas_used"]
+        "transaction {} FAILED in block {height}: {message} (gas used {})",
+        receipt.transaction_id, receipt.gas_used
     );
     Err(Reported {
         message: format!("the transaction failed on chain: {message}"),
         human,
-        details: v,
+        details: done.to_json(),
     }
     .into())
 }

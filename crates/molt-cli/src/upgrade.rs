@@ -14,6 +14,7 @@ use crate::output::Reported;
 use crate::tx::{Transacted, TxArgs, finish};
 use anyhow::{Result, anyhow, bail};
 use molt_interface::{Interface, check_upgrade};
+use molt_rpc_types::{GetModule, GetPackage, PackageVersionView};
 use molt_types::{Address, TicketCall, TransactionPayload, UpgradePolicy};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -48,41 +49,29 @@ pub enum CapCommand {
 /// The package's on-chain state that an upgrade is checked against.
 struct OnChain {
     original_id: Address,
-    latest: Value,
+    latest: PackageVersionView,
     interface: Interface,
     module: Vec<u8>,
     cap: Option<(Address, UpgradePolicy, Address)>,
 }
 
 fn on_chain(ctx: &Ctx<'_>, package: &Address) -> Result<OnChain> {
-    let pkg = ctx.rpc.call("molt_getPackage", json!([package]))?;
-    let latest = pkg["versions"]
-        .as_array()
-        .and_then(|v| v.last())
+    let pkg = ctx.rpc.request(&GetPackage { id: *package })?;
+    let latest = pkg
+        .latest_version()
         .cloned()
         .ok_or_else(|| anyhow!("package {package} has no versions"))?;
-    let interface: Interface = serde_json::from_value(latest["interface"].clone())?;
-    let m = ctx
+    let interface = latest.interface.clone();
+    let module = ctx
         .rpc
-        .call("molt_getModule", json!([latest["package_id"]]))?;
-    let module = hex::decode(
-        m["module"]
-            .as_str()
-            .unwrap_or_default()
-            .trim_start_matches("0x"),
-    )?;
-    let cap = if pkg["upgrade_cap"].is_null() {
-        None
-    } else {
-        let c = &pkg["upgrade_cap"];
-        Some((
-            serde_json::from_value(c["id"].clone())?,
-            serde_json::from_value(c["policy"].clone())?,
-            serde_json::from_value(c["owner"].clone())?,
-        ))
-    };
+        .request(&GetModule {
+            id: latest.package_id,
+        })?
+        .module
+        .into_bytes();
+    let cap = pkg.upgrade_cap.map(|c| (c.id, c.policy, c.owner));
     Ok(OnChain {
-        original_id: serde_json::from_value(pkg["original_id"].clone())?,
+        original_id: pkg.original_id,
         latest,
         interface,
         module,
@@ -137,14 +126,8 @@ pub fn upgrade(
     };
     let report = check_upgrade(&chain.interface, &chain.module, &new, &module, policy);
     let compatible = report.is_compatible();
-    let next_version = chain.latest["version"]
-        .as_u64()
-        .unwrap_or(0)
-        .saturating_add(1);
-    let next_edition = chain.latest["edition"]
-        .as_u64()
-        .unwrap_or(0)
-        .saturating_add(1);
+    let next_version = chain.latest.version.saturating_add(1);
+    let next_edition = chain.latest.edition.saturating_add(1);
     let checksum = molt_types::sha3_256(&module);
     let n = report.violations.len();
     let check_text = if compatible {
@@ -232,15 +215,18 @@ pub fn upgrade(
             }
         }
         Transacted::Submitted(mut v) => {
-            if v["status"] == "included" && v["receipt"]["status"] == "success" {
-                let after = ctx
-                    .rpc
-                    .call("molt_getPackage", json!([chain.original_id]))?;
-                if let Some(latest) = after["versions"].as_array().and_then(|a| a.last()) {
-                    v["upgraded"] = json!({"version": latest["version"], "edition": latest["edition"], "package_id": latest["package_id"], "checksum": latest["checksum"]});
+            if v.succeeded() {
+                let after = ctx.rpc.request(&GetPackage {
+                    id: chain.original_id,
+                })?;
+                if let Some(latest) = after.latest_version() {
+                    v.extra.insert(
+                        "upgraded".into(),
+                        json!({"version": latest.version, "edition": latest.edition, "package_id": latest.package_id, "checksum": latest.checksum}),
+                    );
                 }
             }
-            let summary = v["upgraded"].clone();
+            let summary = v.extra.get("upgraded").cloned().unwrap_or(Value::Null);
             finish(ctx, Transacted::Submitted(v), &what, |_| {
                 format!(
                     "upgraded {} to version {} (edition {}): package id {}",

@@ -11,6 +11,10 @@
 //!    proposer's `propose` and an independent verifier's `verify` of the same
 //!    block (each on its own store), and `finalize`.
 //!
+//! Next to the runtime's token-transfer rate it prints the single-core
+//! ed25519 verification rate of the same kind of transactions, measured in
+//! the same run, and their ratio (issue 15: the goal is at least 0.5x).
+//!
 //! Run: `cargo bench -p molt-node --bench throughput` (release).
 #![allow(clippy::float_arithmetic)] // figures for people, not state logic
 
@@ -329,6 +333,33 @@ fn propose_and_verify() -> (f64, f64, f64) {
     (median(p), median(v), median(f))
 }
 
+/// Signed transactions checked one by one on this thread, per second
+/// (median of five rounds of `BLOCK`).
+fn single_core_verify_rate() -> f64 {
+    let txs: Vec<_> = (0..BLOCK)
+        .map(|i| {
+            signed(
+                &key(i),
+                1,
+                TransactionPayload::Transfer {
+                    to: Address::reserved(0x3000),
+                    amount: 1,
+                },
+            )
+        })
+        .collect();
+    let rates = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for tx in &txs {
+                tx.verify().unwrap();
+            }
+            BLOCK as f64 / start.elapsed().as_secs_f64()
+        })
+        .collect();
+    median(rates)
+}
+
 fn main() {
     let (propose_ms, verify_ms, finalize_ms) = propose_and_verify();
     println!(
@@ -412,9 +443,15 @@ fn main() {
         "runtime alone, token program transfers: {:>9.0} tx/s",
         median(token_rates.clone())
     );
+    let token_rate = median(token_rates.clone());
     println!(
         "ratio native / token                    : {:>9.2}x",
         median(native) / median(token_rates)
+    );
+    let verify_rate = single_core_verify_rate();
+    println!(
+        "single-core signature checks           : {verify_rate:>9.0} tx/s; token transfers / checks = {:.2}x",
+        token_rate / verify_rate
     );
 
     let (tps, p50, p99) = over_rpc();

@@ -1,7 +1,11 @@
 //! The Molt node: block production, mempool and JSON-RPC.
 //!
-//! In dev mode one validator produces a block every `block_time` on the same
-//! runtime path a BFT network will drive (propose, execute, commit). State,
+//! Blocks come from the consensus engine (`molt_consensus`, Commonware
+//! simplex; module `network`): a network of validators, or in dev mode a
+//! network of one, paced at one block per `block_time`. Without network
+//! settings a single producer proposes and finalizes every `block_time`.
+//! Node files (TOML config, JSON genesis, key files) are read by module
+//! `files`. State,
 //! blocks and receipts live in one embedded store; on restart the node
 //! resumes from the last committed block. Transactions accepted into the
 //! mempool are journaled in the data directory and re-admitted after a
@@ -12,22 +16,35 @@
 //! document (`openrpc.json`) that describes every method. The transport
 //! (module `server`) bounds connections, subscriptions and the time a
 //! client may hold a connection without using it ([`RpcConfig`]);
-//! `molt_nodeStatus` reports the live counts.
+//! `molt_nodeStatus` reports the live counts. Module `telemetry` logs one
+//! event per finalized block (target `molt::block`, with its timings).
 
+mod files;
 mod journal;
-mod json;
 mod mempool;
+mod network;
 mod producer;
 mod rpc;
 mod server;
 mod status;
 mod subscriptions;
+mod telemetry;
 mod ws_only;
 
+pub use files::{
+    FileError, GenesisFile, MAX_BLOCK_TIME_MS, NodeFile, key_file_json, load_genesis, load_key,
+    load_node_config,
+};
 pub use journal::{JOURNAL_FILE, JournalError, MempoolJournal, Recovered};
 pub use mempool::{Mempool, MempoolConfig, MempoolError};
+pub use molt_consensus::{Peer, Role};
+pub use network::NetworkSettings;
 pub use producer::{AdmitError, Node, NodeConfig, NodeError, NodeHandle};
 pub use server::{RpcConfig, RpcConfigError, ServeError};
+pub use telemetry::{
+    BlockTimings, CONTENT_TYPE as METRICS_CONTENT_TYPE, MAX_PENDING_TIMINGS, METRICS_PATH, Metrics,
+    OPENMETRICS_CONTENT_TYPE, RpcMetricsLayer, Telemetry, openmetrics_to_prometheus, reason_label,
+};
 
 /// The JSON-RPC port of `molt node --dev` unless `--rpc-port` says otherwise.
 pub const DEFAULT_RPC_PORT: u16 = 8645;

@@ -142,6 +142,24 @@ impl Mempool {
         out
     }
 
+    /// The sequence number `sender`'s next transaction should carry: the
+    /// first after `committed` (the account's next by committed state) that
+    /// no pending transaction of the sender holds, so that transactions
+    /// signed in quick succession do not collide.
+    pub fn next_sequence(&self, sender: &Address, committed: u64) -> u64 {
+        let mut next = committed;
+        for (&(_, seq), _) in self
+            .by_sender
+            .range((*sender, committed)..=(*sender, u64::MAX))
+        {
+            if seq != next {
+                break;
+            }
+            next = next.saturating_add(1);
+        }
+        next
+    }
+
     pub fn remove(&mut self, id: &TransactionId) {
         if let Some(n) = self.ids.remove(id)
             && let Some((tx, size)) = self.by_arrival.remove(&n)

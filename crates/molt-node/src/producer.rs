@@ -9,15 +9,17 @@
 
 use crate::journal::{JournalError, MempoolJournal, readmit};
 use crate::mempool::{Mempool, MempoolConfig, MempoolError};
+use crate::network::{NetworkSettings, start_engine};
 use crate::rpc;
 use crate::server::{self, RpcConfig, RpcServer};
 use crate::status::RpcLoad;
+use molt_consensus::TransactionRelay;
 use molt_runtime::{Genesis, Rejection, Runtime, RuntimeError};
 use molt_store::StoreConfig;
 use molt_types::{Address, SignedTransaction, TransactionId};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
@@ -34,10 +36,14 @@ pub struct NodeConfig {
     pub store: StoreConfig,
     /// Limits and timeouts of the RPC server.
     pub rpc: RpcConfig,
+    /// Join a network through the consensus engine; `None`: the single
+    /// producer (propose and finalize every `block_time`, no peers).
+    pub network: Option<NetworkSettings>,
 }
 
 impl NodeConfig {
-    /// A dev chain in `data_dir` serving RPC on 127.0.0.1:`port`.
+    /// A dev chain in `data_dir` serving RPC on 127.0.0.1:`port`: a
+    /// one-validator network (the dev validator key) on the consensus engine.
     pub fn dev(data_dir: PathBuf, port: u16, block_time: Duration) -> Self {
         NodeConfig {
             data_dir,
@@ -48,6 +54,7 @@ impl NodeConfig {
             max_block_transactions: 5_000,
             store: StoreConfig::default(),
             rpc: RpcConfig::default(),
+            network: Some(NetworkSettings::solo(molt_runtime::dev_validator_key())),
         }
     }
 }
@@ -65,6 +72,8 @@ pub enum NodeError {
     BlockTime,
     #[error("a node task failed unexpectedly: {0}")]
     Task(String),
+    #[error("consensus: {0}")]
+    Consensus(String),
 }
 
 /// Why a submitted transaction was not accepted into the mempool.
@@ -91,9 +100,13 @@ pub struct Shared {
     pub rpc: RpcConfig,
     /// Becomes true when the node stops: the producer and subscriptions end.
     pub stopping: watch::Sender<bool>,
+    /// On a network: relays accepted transactions to peers.
+    relay: OnceLock<TransactionRelay>,
+    /// Block timings and metrics (module `telemetry`).
+    pub telemetry: crate::telemetry::Telemetry,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -113,13 +126,34 @@ impl Shared {
             load: RpcLoad::default(),
             rpc,
             stopping: watch::channel(false).0,
+            relay: OnceLock::new(),
+            telemetry: Default::default(),
         }
+    }
+
+    /// Relay accepted transactions through `relay` from now on.
+    pub(crate) fn set_relay(&self, relay: TransactionRelay) {
+        let _ = self.relay.set(relay);
     }
 
     /// Admits a transaction that passed the runtime's check: into the
     /// mempool, then into the journal; if journaling fails it is taken out
     /// of the mempool again, so an accepted transaction is always journaled.
+    /// On a network, an admitted transaction is also relayed to every peer.
     pub fn admit(
+        &self,
+        tx: SignedTransaction,
+        encoded: &[u8],
+    ) -> Result<TransactionId, AdmitError> {
+        let id = self.admit_unrelayed(tx, encoded)?;
+        if let Some(relay) = self.relay.get() {
+            relay.relay(encoded.to_vec());
+        }
+        Ok(id)
+    }
+
+    /// [`Shared::admit`] without relaying (for transactions peers relayed).
+    pub fn admit_unrelayed(
         &self,
         tx: SignedTransaction,
         encoded: &[u8],
@@ -190,12 +224,17 @@ impl Node {
         let shared = Arc::new(shared);
         let methods =
             rpc::module(Arc::clone(&shared)).map_err(|e| NodeError::Task(e.to_string()))?;
+        shared
+            .telemetry
+            .metrics
+            .set_methods(methods.method_names().map(String::from));
         let server = server::serve(
             config.rpc_addr,
             config.rpc.clone(),
             methods,
             shared.load.connections.clone(),
             crate::subscriptions::METHODS,
+            crate::telemetry::MetricsEndpoint(Arc::clone(&shared)),
         )
         .await?;
         // The one validator of this single-producer node; never a dev key
@@ -206,7 +245,25 @@ impl Node {
             ));
         };
         let rx = shared.stopping.subscribe();
-        let producer = tokio::spawn(produce(Arc::clone(&shared), config, proposer, rx));
+        let producer = match config.network.clone() {
+            None => tokio::spawn(produce(Arc::clone(&shared), config, proposer, rx)),
+            Some(settings) => {
+                let s = Arc::clone(&shared);
+                let data_dir = config.data_dir.clone();
+                let engine = tokio::task::spawn_blocking(move || {
+                    start_engine(
+                        &s,
+                        &settings,
+                        &data_dir,
+                        config.block_time,
+                        config.max_block_transactions,
+                    )
+                })
+                .await
+                .map_err(|e| NodeError::Task(e.to_string()))??;
+                tokio::spawn(follow(engine, rx))
+            }
+        };
         Ok(NodeHandle {
             rpc_addr: server.local_addr,
             producer,
@@ -248,6 +305,25 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Runs until the node stops or the engine stops by itself (a fatal error).
+async fn follow(
+    mut engine: molt_consensus::EngineHandle,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), NodeError> {
+    let failed = tokio::select! {
+        r = engine.wait() => Some(r),
+        _ = shutdown.changed() => None,
+    };
+    if let Some(r) = failed {
+        r.map_err(|e| NodeError::Consensus(e.to_string()))?;
+        return Err(NodeError::Consensus("the consensus engine stopped".into()));
+    }
+    tokio::task::spawn_blocking(move || engine.stop())
+        .await
+        .map_err(|e| NodeError::Task(e.to_string()))?
+        .map_err(|e| NodeError::Consensus(e.to_string()))
+}
+
 async fn produce(
     shared: Arc<Shared>,
     config: NodeConfig,
@@ -266,6 +342,7 @@ async fn produce(
         }
         let candidates = lock(&shared.mempool).candidates(config.max_block_transactions);
         let s = Arc::clone(&shared);
+        let started = std::time::Instant::now();
         let produced = tokio::task::spawn_blocking(move || {
             s.runtime.produce_block(&candidates, proposer, now_ms())
         })
@@ -277,6 +354,11 @@ async fn produce(
         tokio::task::spawn_blocking(move || settle(&s, &done))
             .await
             .map_err(|e| NodeError::Task(format!("mempool upkeep panicked: {e}")))??;
+        // One call executes and commits: all of it counts as execution.
+        let took = started.elapsed();
+        shared
+            .telemetry
+            .finalized(&produced.block, &produced.rejected, took, Duration::ZERO);
         let _ = shared
             .blocks
             .send(Arc::new(rpc::BlockNotice::new(&produced)));
@@ -286,7 +368,10 @@ async fn produce(
 /// After a block: removes from the mempool what was included or can never
 /// be, then compacts or flushes the journal. A journal that cannot be
 /// written stops the node: accepted transactions would no longer survive.
-fn settle(shared: &Shared, produced: &molt_runtime::ProducedBlock) -> Result<(), NodeError> {
+pub(crate) fn settle(
+    shared: &Shared,
+    produced: &molt_runtime::ProducedBlock,
+) -> Result<(), NodeError> {
     let mut pool = lock(&shared.mempool);
     for tx in &produced.block.transactions {
         pool.remove(&tx.id());

@@ -40,10 +40,14 @@
 //! calls by `-32010`; a WebSocket connection may hold at most
 //! `max_subscriptions_per_connection` subscriptions (`-32006`).
 //!
+//! `GET /metrics` is answered with the node's Prometheus metrics (module
+//! `telemetry`) instead of going to JSON-RPC.
+//!
 //! HTTP/2 is not served: one request at a time per connection keeps every
 //! limit above a limit on work.
 
 use crate::status::{Gauge, Held};
+use crate::telemetry::{MetricsEndpoint, RpcMetricsLayer};
 use crate::ws_only::{PlainHttp, WsOnlyLayer};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -267,6 +271,7 @@ pub async fn serve(
     methods: impl Into<Methods>,
     connections: Gauge,
     ws_only: &'static [&'static str],
+    metrics: MetricsEndpoint,
 ) -> Result<RpcServer, ServeError> {
     config.check()?;
     let listener = TcpListener::bind(addr)
@@ -283,6 +288,7 @@ pub async fn serve(
         stop,
         connections,
         ws_only,
+        metrics,
     ));
     Ok(RpcServer { local_addr, handle })
 }
@@ -294,10 +300,15 @@ async fn accept(
     stop: StopHandle,
     connections: Gauge,
     ws_only: &'static [&'static str],
+    metrics: MetricsEndpoint,
 ) {
     let services = Server::builder()
         .set_config(config.jsonrpsee())
-        .set_rpc_middleware(RpcServiceBuilder::new().layer(WsOnlyLayer(ws_only)))
+        .set_rpc_middleware(
+            RpcServiceBuilder::new()
+                .layer(metrics.rpc_layer())
+                .layer(WsOnlyLayer(ws_only)),
+        )
         .to_service_builder();
     let slots = Arc::new(Semaphore::new(config.max_connections.get() as usize));
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
@@ -333,7 +344,13 @@ async fn accept(
             _open: connections.enter(),
         };
         let service = services.clone().build(methods.clone(), stop.clone());
-        tokio::spawn(connection(io, service, config.clone(), stop.clone()));
+        tokio::spawn(connection(
+            io,
+            service,
+            config.clone(),
+            stop.clone(),
+            metrics.clone(),
+        ));
     }
 }
 
@@ -367,15 +384,25 @@ async fn refuse(mut stream: TcpStream, max: NonZeroU32, _permit: OwnedSemaphoreP
 }
 
 type RpcService = jsonrpsee::server::TowerService<
-    tower::layer::util::Stack<WsOnlyLayer, tower::layer::util::Identity>,
+    tower::layer::util::Stack<
+        WsOnlyLayer,
+        tower::layer::util::Stack<RpcMetricsLayer, tower::layer::util::Identity>,
+    >,
     tower::layer::util::Identity,
 >;
 
-async fn connection(io: SlotStream, service: RpcService, config: RpcConfig, stop: StopHandle) {
+async fn connection(
+    io: SlotStream,
+    service: RpcService,
+    config: RpcConfig,
+    stop: StopHandle,
+    metrics: MetricsEndpoint,
+) {
     let max_body = config.max_request_body_size.get();
     let body_timeout = config.body_read_timeout;
     let handler = hyper::service::service_fn(move |req: Request<Incoming>| {
-        handle(service.clone(), req, max_body, body_timeout)
+        let page = metrics.respond(&req);
+        handle(service.clone(), req, max_body, body_timeout, page)
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -400,7 +427,11 @@ async fn handle(
     req: Request<Incoming>,
     max_body: u32,
     body_timeout: Duration,
+    page: Option<HttpResponse>,
 ) -> Result<HttpResponse, BoxError> {
+    if let Some(page) = page {
+        return Ok(page);
+    }
     match receive(req, max_body, body_timeout).await {
         Ok(req) => service.call(req).await,
         Err(refusal) => Ok(refusal),

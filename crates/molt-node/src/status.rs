@@ -15,7 +15,7 @@
 //! long as it lives, so a count cannot drift from what exists.
 
 use crate::producer::Shared;
-use serde_json::{Value, json};
+use molt_rpc_types::{JournalStatus, MempoolStatus, NodeStatus, RecoveredAtStart, RpcStatus};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -56,7 +56,7 @@ pub struct RpcLoad {
 }
 
 /// The result of `molt_nodeStatus`.
-pub fn node_status(s: &Shared) -> Value {
+pub fn node_status(s: &Shared) -> NodeStatus {
     let (transactions, bytes) = s
         .mempool
         .lock()
@@ -67,28 +67,28 @@ pub fn node_status(s: &Shared) -> Value {
         });
     let journal = s.journal.lock().unwrap_or_else(|p| p.into_inner());
     let recovered = journal.recovered();
-    json!({
-        "height": s.runtime.height(),
-        "rpc": {
-            "connections": s.load.connections.get(),
-            "max_connections": s.rpc.max_connections.get(),
-            "subscriptions": s.load.subscriptions.get(),
-            "max_subscriptions_per_connection": s.rpc.max_subscriptions_per_connection.get(),
+    NodeStatus {
+        height: s.runtime.height(),
+        rpc: RpcStatus {
+            connections: s.load.connections.get(),
+            max_connections: s.rpc.max_connections.get(),
+            subscriptions: s.load.subscriptions.get(),
+            max_subscriptions_per_connection: s.rpc.max_subscriptions_per_connection.get(),
         },
-        "mempool": {
-            "transactions": transactions,
-            "bytes": bytes,
+        mempool: MempoolStatus {
+            transactions,
+            bytes,
         },
-        "journal": {
-            "records": journal.records(),
-            "recovered_at_start": {
-                "readmitted": recovered.readmitted,
-                "already_included": recovered.already_included,
-                "dropped_invalid": recovered.dropped_invalid,
-                "torn_bytes": recovered.torn_bytes,
+        journal: JournalStatus {
+            records: journal.records(),
+            recovered_at_start: RecoveredAtStart {
+                readmitted: recovered.readmitted,
+                already_included: recovered.already_included,
+                dropped_invalid: recovered.dropped_invalid,
+                torn_bytes: recovered.torn_bytes,
             },
         },
-    })
+    }
 }
 
 #[cfg(test)]

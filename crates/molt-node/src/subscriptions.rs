@@ -28,10 +28,11 @@
 //! starts.
 
 use crate::producer::Shared;
-use crate::rpc::{BlockNotice, codes};
+use crate::rpc::BlockNotice;
 use jsonrpsee::core::SubscriptionError;
 use jsonrpsee::server::{RpcModule, SubscriptionMessage, SubscriptionSink};
 use jsonrpsee::types::{ErrorObjectOwned, Params};
+use molt_rpc_types::ErrorCode;
 use molt_types::Address;
 use serde::Deserialize;
 use serde_json::Value;
@@ -68,7 +69,7 @@ impl EventFilter {
 }
 
 fn invalid(message: String) -> ErrorObjectOwned {
-    ErrorObjectOwned::owned(codes::INVALID_PARAMS, message, None::<()>)
+    ErrorObjectOwned::owned(ErrorCode::InvalidParams.code(), message, None::<()>)
 }
 
 /// The positional parameters of a subscription call, at most `max` of them.
@@ -215,7 +216,7 @@ mod tests {
             json!({"name": "Transfer"}),
         ] {
             let e = filter(bad.clone()).unwrap_err();
-            assert_eq!(e.code(), codes::INVALID_PARAMS, "{bad}");
+            assert_eq!(e.code(), ErrorCode::InvalidParams.code(), "{bad}");
             assert!(!e.message().is_empty());
         }
     }

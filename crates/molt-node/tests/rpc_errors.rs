@@ -248,6 +248,108 @@ fn malformed_requests_get_typed_errors_and_change_nothing() {
     rt.block_on(node.stop()).unwrap();
 }
 
+/// The same kind of inputs, decoded as the CLI decodes them: every answer
+/// is a `molt_rpc_types::RpcError` of the documented kind.
+#[test]
+fn malformed_inputs_are_typed_errors_by_code() {
+    use molt_rpc_types::{ErrorCode, RpcError};
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = NodeConfig::dev(dir.path().to_path_buf(), 0, Duration::from_millis(100));
+    let node = rt.block_on(Node::start(config)).unwrap();
+    let url = format!("http://{}", node.rpc_addr);
+    let good = transfer(0, ChainId::dev()).encode();
+    let cases: Vec<(&str, Value, ErrorCode)> = vec![
+        (
+            "molt_getTransaction",
+            json!(["0x1"]),
+            ErrorCode::InvalidParams,
+        ),
+        (
+            "molt_getTransaction",
+            json!([format!("0x{}", "a".repeat(63))]),
+            ErrorCode::InvalidParams,
+        ),
+        (
+            "molt_getAccount",
+            json!([format!("0x{}", "a".repeat(63))]),
+            ErrorCode::InvalidParams,
+        ),
+        (
+            "molt_getAccount",
+            json!([["0x1"]]),
+            ErrorCode::InvalidParams,
+        ),
+        ("molt_getAccount", json!("0x1"), ErrorCode::InvalidParams),
+        ("molt_getBlock", json!(["1"]), ErrorCode::InvalidParams),
+        ("molt_getBlock", json!([u64::MAX]), ErrorCode::NotFound),
+        (
+            "molt_getStorage",
+            json!(["0x1", "0x0"]),
+            ErrorCode::InvalidParams,
+        ),
+        (
+            "molt_getStorage",
+            json!(["0x1", 5]),
+            ErrorCode::InvalidParams,
+        ),
+        (
+            "molt_getStorage",
+            json!(["0x1", "0x00", u64::MAX]),
+            ErrorCode::NotFound,
+        ),
+        ("molt_view", json!(["0x1", 7]), ErrorCode::InvalidParams),
+        (
+            "molt_view",
+            json!(["0x1", "get", "0x0"]),
+            ErrorCode::InvalidParams,
+        ),
+        (
+            "molt_view",
+            json!(["0x1", "get", "0x00", -5]),
+            ErrorCode::InvalidParams,
+        ),
+        ("molt_submitTransaction", json!(["0x"]), ErrorCode::Rejected),
+        (
+            "molt_submitTransaction",
+            json!([hex0x(&good[..1])]),
+            ErrorCode::Rejected,
+        ),
+        (
+            "molt_simulateTransaction",
+            json!([hex0x(&good[..good.len() - 1])]),
+            ErrorCode::Rejected,
+        ),
+        (
+            "molt_simulateTransaction",
+            json!([hex0x(&[good.as_slice(), &[0]].concat())]),
+            ErrorCode::Rejected,
+        ),
+        (
+            "molt_simulateTransaction",
+            json!([null]),
+            ErrorCode::InvalidParams,
+        ),
+        ("molt_getModule", json!([]), ErrorCode::InvalidParams),
+        (
+            "molt_getPackage",
+            json!([format!("0x{}", "0".repeat(65))]),
+            ErrorCode::InvalidParams,
+        ),
+    ];
+    for (method, params, want) in cases {
+        let r = call(&url, method, params.clone());
+        let e: RpcError = serde_json::from_value(r["error"].clone())
+            .unwrap_or_else(|e| panic!("{method} {params}: no typed error ({e}): {r}"));
+        assert_eq!(e.kind(), Some(want), "{method} {params}: {e}");
+        assert!(!e.message.is_empty());
+    }
+    // Still serving, nothing accepted.
+    let status = call(&url, "molt_nodeStatus", json!([]))["result"].clone();
+    assert_eq!(status["mempool"]["transactions"], 0, "{status}");
+    rt.block_on(node.stop()).unwrap();
+}
+
 type Socket = tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>;
 
 fn ws_call(ws: &mut Socket, method: &str, params: Value) -> Value {

@@ -13,9 +13,6 @@ use crate::execute::SYSTEM_ADDRESS;
 use crate::genesis::GenesisPackage;
 use molt_types::Address;
 
-/// Framework addresses are `0x1` up to, not including, this value.
-pub const FRAMEWORK_ADDRESSES: u64 = molt_host_rules::FRAMEWORK_LIMIT;
-
 /// The release genesis installs.
 pub const FRAMEWORK_RELEASE: &str = "v1";
 

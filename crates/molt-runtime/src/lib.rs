@@ -8,6 +8,9 @@
 //! [`Runtime::simulate`], which runs a transaction as the next block would
 //! and writes nothing.
 //!
+//! Read queries go through a [`Query`] ([`Runtime::query`]), pinned to one
+//! committed state.
+//!
 //! Execution rules are in [`execute`]; the state layout in [`state`].
 
 mod blocks;
@@ -21,6 +24,7 @@ mod host;
 mod machine;
 mod overlay;
 mod params;
+mod query;
 mod runtime;
 mod simulate;
 pub mod state;
@@ -42,6 +46,7 @@ pub use machine::{
 };
 pub use molt_types::UpgradePolicy;
 pub use params::{ChainParams, ParamsError, VmLimits};
+pub use query::{Query, StorageQueryError};
 pub use runtime::{ProducedBlock, ProvenValue, ReceiptRecord, Runtime, ViewError};
 pub use simulate::{
     GAS_MARGIN_PERCENT, SimulatedBlock, Simulation, SimulationOutcome, budget_with_margin,

@@ -2,12 +2,13 @@
 
 use crate::blocks::PendingBlock;
 use crate::error::{Rejection, RuntimeError};
-use crate::execute::{Executor, account};
+use crate::execute::Executor;
 use crate::genesis::{Genesis, GenesisPackage, Validator};
-use crate::host::{RuntimeHost, package_info, read_record, resolve};
+use crate::host::{RuntimeHost, package_info};
 use crate::machine::{ProposeContext, StateMachine};
 use crate::overlay::Overlay;
 use crate::params::ChainParams;
+use crate::query::StorageQueryError;
 use crate::state::{self, Account, PackageRecord, PackageVersion, UpgradeCap};
 use borsh::{BorshDeserialize, BorshSerialize};
 use molt_store::{AuxBatch, StateProof, Store, StoreConfig};
@@ -271,8 +272,7 @@ impl Runtime {
     /// The chain parameters in the latest finalized state: what the next
     /// block on it obeys.
     pub fn params(&self) -> Result<ChainParams, RuntimeError> {
-        Ok(read_record(&Overlay::new(&self.store), PARAMS_KEY)?
-            .unwrap_or_else(|| self.params.clone()))
+        self.query()?.params()
     }
 
     pub(crate) fn genesis_params(&self) -> &ChainParams {
@@ -388,27 +388,11 @@ impl Runtime {
     }
 
     pub fn block(&self, height: u64) -> Result<Option<Block>, RuntimeError> {
-        match self.store.get_aux(AUX_BLOCKS, &height.to_be_bytes())? {
-            None => Ok(None),
-            Some(bytes) => Block::decode(&bytes)
-                .map(Some)
-                .map_err(|e| RuntimeError::Corrupt {
-                    key: format!("block {height}"),
-                    reason: e.to_string(),
-                }),
-        }
+        self.query()?.block(height)
     }
 
     pub fn receipt(&self, id: &TransactionId) -> Result<Option<ReceiptRecord>, RuntimeError> {
-        match self.store.get_aux(AUX_RECEIPTS, id.as_bytes())? {
-            None => Ok(None),
-            Some(bytes) => codec::decode("receipt", &bytes, codec::limits::MAX_RECEIPT_BYTES)
-                .map(Some)
-                .map_err(|e| RuntimeError::Corrupt {
-                    key: format!("receipt {id}"),
-                    reason: e.to_string(),
-                }),
-        }
+        self.query()?.receipt(id)
     }
 
     /// The transaction `id` and its receipt, if included.
@@ -416,25 +400,20 @@ impl Runtime {
         &self,
         id: &TransactionId,
     ) -> Result<Option<(SignedTransaction, ReceiptRecord)>, RuntimeError> {
-        let Some(record) = self.receipt(id)? else {
-            return Ok(None);
-        };
-        let block = self.block(record.height)?;
-        let tx = block.and_then(|b| b.transactions.into_iter().nth(record.index as usize));
-        Ok(tx.map(|t| (t, record)))
+        self.query()?.transaction(id)
     }
 
     pub fn account(&self, a: &Address) -> Result<Account, RuntimeError> {
-        account(&Overlay::new(&self.store), a)
+        self.query()?.account(a)
     }
 
     pub fn validators(&self) -> Result<Vec<Validator>, RuntimeError> {
-        Ok(read_record(&Overlay::new(&self.store), VALIDATORS_KEY)?.unwrap_or_default())
+        self.query()?.validators()
     }
 
     /// A package version by package id, or the latest version by original id.
     pub fn package(&self, id: &Address) -> Result<Option<PackageVersion>, RuntimeError> {
-        resolve(&Overlay::new(&self.store), id)
+        self.query()?.package(id)
     }
 
     /// Every version of the package that `id` names (either kind of id).
@@ -442,35 +421,16 @@ impl Runtime {
         &self,
         id: &Address,
     ) -> Result<Option<(PackageRecord, Vec<PackageVersion>)>, RuntimeError> {
-        let overlay = Overlay::new(&self.store);
-        let Some(v) = resolve(&overlay, id)? else {
-            return Ok(None);
-        };
-        let Some(record) =
-            read_record::<PackageRecord>(&overlay, &state::record_key(&v.original_id))?
-        else {
-            return Ok(None);
-        };
-        let mut versions = Vec::new();
-        for pid in &record.versions {
-            if let Some(v) = read_record::<PackageVersion>(&overlay, &state::package_key(pid))? {
-                versions.push(v);
-            }
-        }
-        Ok(Some((record, versions)))
+        self.query()?.package_history(id)
     }
 
     /// The module bytes of a package version (by package id or original id).
     pub fn module(&self, id: &Address) -> Result<Option<Vec<u8>>, RuntimeError> {
-        let overlay = Overlay::new(&self.store);
-        match resolve(&overlay, id)? {
-            Some(v) => overlay.get(&state::code_key(&v.checksum)),
-            None => Ok(None),
-        }
+        self.query()?.module(id)
     }
 
     pub fn upgrade_cap(&self, cap: &Address) -> Result<Option<UpgradeCap>, RuntimeError> {
-        read_record(&Overlay::new(&self.store), &state::cap_key(cap))
+        self.query()?.upgrade_cap(cap)
     }
 
     /// A program storage value at `version` (default latest) with its proof
@@ -481,20 +441,19 @@ impl Runtime {
         key: &[u8],
         version: Option<u64>,
     ) -> Result<Option<ProvenValue>, RuntimeError> {
-        let Some(p) = self.package(package)? else {
-            return Ok(None);
-        };
-        let version = version.unwrap_or(self.height());
-        let (value, proof) = self
-            .store
-            .get_with_proof(&state::data_key(&p.original_id, key), version)?;
-        Ok(Some(ProvenValue {
-            value,
-            proof,
-            version,
-            state_root: self.store.root(version)?,
-            state_key: state::data_key(&p.original_id, key),
-        }))
+        self.query()?
+            .storage_with_proof(package, key, version)
+            .map_err(|e| match e {
+                StorageQueryError::Runtime(e) => e,
+                StorageQueryError::Unreadable { source, .. } => source.into(),
+                StorageQueryError::FutureVersion { version, height } => {
+                    molt_store::StoreError::UnknownVersion {
+                        version,
+                        latest: Some(height),
+                    }
+                    .into()
+                }
+            })
     }
 
     /// Runs a `view` function against the latest state; nothing is kept.
@@ -505,48 +464,6 @@ impl Runtime {
         args: &[u8],
         gas_limit: u64,
     ) -> Result<(Vec<u8>, u64), ViewError> {
-        let mut overlay = Overlay::new(&self.store);
-        let version = resolve(&overlay, package)?.ok_or(ViewError::UnknownPackage(*package))?;
-        let decl =
-            version
-                .interface
-                .function(function)
-                .ok_or_else(|| ViewError::UnknownFunction {
-                    package: *package,
-                    function: function.into(),
-                })?;
-        if !decl.view {
-            return Err(ViewError::NotView(function.into()));
-        }
-        molt_interface::check_args(&version.interface, decl, args)
-            .map_err(|e| ViewError::InvalidArguments(e.to_string()))?;
-        let latest = self.latest_block()?;
-        let info = package_info(&version);
-        let mut host = RuntimeHost {
-            overlay: &mut overlay,
-        };
-        let vm = self.vm();
-        let prepared = vm
-            .load(&mut host, &info)
-            .map_err(|e| ViewError::Failed(e.to_string()))?;
-        let ctx = CallContext {
-            caller: Address::ZERO,
-            origin: Address::ZERO,
-            block_height: latest.header.height,
-            block_time_ms: latest.header.timestamp_ms,
-            package: info,
-            ticket_call: false,
-        };
-        let gas_limit = gas_limit.min(self.params()?.max_gas_budget);
-        vm.call(
-            &prepared,
-            &mut host,
-            ctx,
-            &CallTarget::Function(function.into()),
-            args,
-            gas_limit,
-        )
-        .map(|out| (out.return_data, out.gas_used))
-        .map_err(|e| ViewError::Failed(e.error.to_string()))
+        self.query()?.view(package, function, args, gas_limit)
     }
 }

@@ -9,11 +9,20 @@ use molt_types::Address;
 /// `borsh(value)`. Writing into a `Vec` cannot fail for the types borsh
 /// derives; a failure would be a bug in a hand-written impl and aborts.
 pub fn encode<T: BorshSerialize + ?Sized>(value: &T) -> Vec<u8> {
-    let mut out = Vec::new();
-    if value.serialize(&mut out).is_err() {
+    // A value's size in memory is its encoded size for the fixed-size types
+    // programs store and emit (integers, addresses, structs of them), so
+    // encoding them allocates once instead of growing step by step; in a
+    // program every allocation is Wasm code that costs gas.
+    let mut out = Vec::with_capacity(core::mem::size_of_val(value));
+    encode_into(value, &mut out);
+    out
+}
+
+/// Appends `borsh(value)` to `out`, aborting as [`encode`] does.
+pub fn encode_into<T: BorshSerialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    if value.serialize(out).is_err() {
         abort(codes::PANIC, "a value failed to encode");
     }
-    out
 }
 
 /// Decodes a stored value of item `name`, aborting with

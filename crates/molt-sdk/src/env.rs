@@ -44,7 +44,13 @@ pub fn context() -> Context {
 
 /// The account or program that called this function.
 pub fn caller() -> Address {
-    context().caller
+    // `caller` is the context's first field (the ABI freezes the order):
+    // its 32 bytes, without decoding the rest.
+    let bytes = crate::sys::context_bytes();
+    match bytes.get(..32).and_then(|b| <[u8; 32]>::try_from(b).ok()) {
+        Some(caller) => Address(caller),
+        None => abort(codes::PANIC, "molt-sdk: the host's context does not decode"),
+    }
 }
 
 /// Whether this call is (part of) the ticket call of an `Upgrade`

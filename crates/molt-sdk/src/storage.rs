@@ -4,7 +4,7 @@
 //! keeps `k -> v` at `name` ++ `/` ++ `borsh(k)`; values are `borsh(v)`. A map
 //! therefore iterates in the byte order of its encoded keys.
 
-use crate::__private::{decode_stored, encode};
+use crate::__private::{decode_stored, encode, encode_into};
 use crate::error::{abort, codes};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -129,8 +129,11 @@ impl<K: BorshSerialize + BorshDeserialize, V: BorshSerialize + BorshDeserialize>
 
     /// The storage key of entry `key`: `name/` ++ `borsh(key)`.
     pub fn key_bytes(&self, key: &K) -> Vec<u8> {
-        let mut k = self.prefix();
-        k.extend_from_slice(&encode(key));
+        // One allocation for fixed-size keys (see `encode`).
+        let mut k = Vec::with_capacity(self.name.len() + 1 + core::mem::size_of_val(key));
+        k.extend_from_slice(self.name.as_bytes());
+        k.push(b'/');
+        encode_into(key, &mut k);
         k
     }
 

@@ -15,6 +15,19 @@
 //! Once one I/O operation fails, redb refuses every further operation of
 //! that database (`PreviousIo`): drop the store and reopen it (from a new
 //! backend, or with [`Store::open`](crate::Store::open)).
+//!
+//! # Reads of one key
+//!
+//! redb serves reads from its page cache, so which backend read fetches the
+//! page of a given key (if any) depends on the cache. To fail the read of
+//! one state key exactly where the state machine reads it (inside a nested
+//! program call, in a transaction's precheck), [`Faults::fail_reads_of_key`]
+//! arms a fault on the key itself: every read of it through the store
+//! ([`Store::get`](crate::Store::get), a [`Snapshot`](crate::Snapshot) or a
+//! [`PendingView`](crate::PendingView), by key or by prefix iteration) then
+//! fails with the error a failed disk read gives (`StoreError::Database`
+//! holding an I/O error), as long as the store was opened with
+//! [`Store::open_with_faults`](crate::Store::open_with_faults).
 
 use std::fmt;
 use std::fs::OpenOptions;
@@ -72,6 +85,8 @@ struct Plan {
 #[derive(Default)]
 pub struct Faults {
     plans: Mutex<[Plan; 3]>,
+    /// State keys whose reads fail (see "Reads of one key").
+    keys: Mutex<std::collections::BTreeSet<Vec<u8>>>,
 }
 
 impl fmt::Debug for Faults {
@@ -135,11 +150,45 @@ impl Faults {
         self.fail_after(FaultOp::Sync, n);
     }
 
+    /// Fails every read of the state key `key` until [`Faults::heal`].
+    pub fn fail_reads_of_key(&self, key: &[u8]) {
+        self.keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key.to_vec());
+    }
+
     /// Disarms every fault; counts are kept.
     pub fn heal(&self) {
         for plan in self.lock().iter_mut() {
             plan.fail = None;
         }
+        self.keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// `Err` (counted as an injected read fault) if a read of `key`, or of
+    /// any key starting with `prefix` when `key` is a prefix, is to fail.
+    pub(crate) fn check_key(&self, key: &[u8], prefix: bool) -> crate::Result<()> {
+        let armed = {
+            let keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+            keys.iter()
+                .any(|k| k.as_slice() == key || (prefix && k.starts_with(key)))
+        };
+        if !armed {
+            return Ok(());
+        }
+        {
+            let mut plans = self.lock();
+            let plan = &mut plans[FaultOp::Read.index()];
+            plan.injected = plan.injected.saturating_add(1);
+        }
+        let io = io::Error::other("injected read fault on an armed key (molt-store test-utils)");
+        Err(crate::StoreError::Database(Box::new(
+            redb::StorageError::Io(io).into(),
+        )))
     }
 
     /// How many operations `op` reached the backend, failed ones included.

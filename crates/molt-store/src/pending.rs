@@ -54,7 +54,7 @@ use crate::read::StateRead;
 use crate::schema;
 use crate::snapshot::{Snapshot, scan_start};
 use crate::store::Entries;
-use crate::tree::{TreeHasher, TreeSnapshot};
+use crate::tree::{self, TreeSnapshot};
 
 /// Layer states. `COMMITTING` is set under the store's writer lock just
 /// before the commit that applies the layer and becomes `APPLIED` or goes
@@ -437,12 +437,7 @@ impl LayeredTree<'_> {
         version: u64,
         writes: &WriteBatch,
     ) -> Result<(RootHash, TreeUpdateBatch)> {
-        let value_set = writes
-            .iter()
-            .map(|(key, value)| (KeyHash::with::<TreeHasher>(key), value.map(<[u8]>::to_vec)));
-        jmt::JellyfishMerkleTree::<_, TreeHasher>::new(self)
-            .put_value_set(value_set, version)
-            .map_err(|e| self.committed.error(version, e))
+        tree::update(self, version, writes).map_err(|e| self.committed.error(version, e))
     }
 }
 

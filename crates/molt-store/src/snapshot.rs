@@ -34,8 +34,13 @@ use crate::tree::{StateTree, TreeHasher, TreeSnapshot};
 /// are reused only after it is dropped, so a long-lived snapshot makes the
 /// file grow. Take one per request or per block, not per process.
 pub struct Snapshot {
-    txn: ReadTransaction,
+    /// Boxed: a snapshot is moved around by value (a block's parent state)
+    /// and the transaction is most of its size.
+    txn: Box<ReadTransaction>,
     versions: Versions,
+    /// Faults armed on keys (feature `test-utils`).
+    #[cfg(feature = "test-utils")]
+    pub(crate) key_faults: Option<std::sync::Arc<crate::Faults>>,
 }
 
 impl fmt::Debug for Snapshot {
@@ -49,7 +54,12 @@ impl fmt::Debug for Snapshot {
 impl Snapshot {
     pub(crate) fn new(txn: ReadTransaction) -> Result<Snapshot> {
         let versions = read_versions(&txn)?;
-        Ok(Snapshot { txn, versions })
+        Ok(Snapshot {
+            txn: Box::new(txn),
+            versions,
+            #[cfg(feature = "test-utils")]
+            key_faults: None,
+        })
     }
 
     pub(crate) fn txn(&self) -> &ReadTransaction {
@@ -85,7 +95,21 @@ impl Snapshot {
 
     /// The value of `key` at [`Snapshot::latest_version`].
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.check_key(key, false)?;
         latest_get(&self.txn, key)
+    }
+
+    #[cfg(feature = "test-utils")]
+    fn check_key(&self, key: &[u8], prefix: bool) -> Result<()> {
+        match &self.key_faults {
+            Some(f) => f.check_key(key, prefix),
+            None => Ok(()),
+        }
+    }
+
+    #[cfg(not(feature = "test-utils"))]
+    fn check_key(&self, _: &[u8], _: bool) -> Result<()> {
+        Ok(())
     }
 
     /// The value of `key` at `version`, which must be committed and not
@@ -121,6 +145,7 @@ impl Snapshot {
         start_after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Entries> {
+        self.check_key(prefix, true)?;
         latest_page(&self.txn, prefix, start_after, limit)
     }
 

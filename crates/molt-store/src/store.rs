@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use jmt::KeyHash;
 use jmt::storage::TreeUpdateBatch;
 use molt_types::Digest;
 use redb::{
@@ -20,7 +19,7 @@ use crate::pending::{Layer, LayeredTree, Parent, PendingView, PreparedBlock, pen
 use crate::proof::StateProof;
 use crate::schema::{self, META, META_FIRST, META_FORMAT, META_LATEST, META_OLDEST};
 use crate::snapshot::{self as read, Snapshot};
-use crate::tree::{StateTree, TreeHasher, TreeSnapshot};
+use crate::tree::{self, TreeSnapshot};
 use crate::write::{prune_tables, write_aux, write_nodes, write_values, write_versions};
 
 /// Gives each open [`Store`] its own id, so that a [`PreparedBlock`] is
@@ -100,6 +99,9 @@ pub struct Store {
     id: u64,
     writer: Mutex<()>,
     versions: RwLock<Versions>,
+    /// Faults armed on keys (feature `test-utils`, [`Store::open_with_faults`]).
+    #[cfg(feature = "test-utils")]
+    key_faults: Option<std::sync::Arc<crate::Faults>>,
 }
 
 impl fmt::Debug for Store {
@@ -152,6 +154,35 @@ impl Store {
         Self::init(db, path, config)
     }
 
+    /// [`Store::open_with_backend`] on a [`FaultyBackend`](crate::FaultyBackend),
+    /// whose [`Faults`](crate::Faults) then also fail reads of the keys armed
+    /// with [`Faults::fail_reads_of_key`](crate::Faults::fail_reads_of_key).
+    #[cfg(feature = "test-utils")]
+    pub fn open_with_faults(
+        path: &Path,
+        backend: crate::FaultyBackend,
+        config: StoreConfig,
+    ) -> Result<Store> {
+        let faults = backend.faults();
+        let mut store = Self::open_with_backend(path, backend, config)?;
+        store.key_faults = Some(faults);
+        Ok(store)
+    }
+
+    /// Fails if a fault is armed on `key` (or, `prefix`, on a key under it).
+    #[cfg(feature = "test-utils")]
+    fn check_key(&self, key: &[u8], prefix: bool) -> Result<()> {
+        match &self.key_faults {
+            Some(f) => f.check_key(key, prefix),
+            None => Ok(()),
+        }
+    }
+
+    #[cfg(not(feature = "test-utils"))]
+    fn check_key(&self, _: &[u8], _: bool) -> Result<()> {
+        Ok(())
+    }
+
     /// Checks the format and creates the tables of a freshly opened database.
     fn init(db: Database, path: &Path, config: StoreConfig) -> Result<Store> {
         let mut txn = db.begin_write()?;
@@ -191,6 +222,8 @@ impl Store {
             id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
             writer: Mutex::new(()),
             versions: RwLock::new(versions),
+            #[cfg(feature = "test-utils")]
+            key_faults: None,
         })
     }
 
@@ -479,7 +512,13 @@ impl Store {
     /// A pinned read-only view of the state committed now
     /// (see [`Snapshot`]).
     pub fn snapshot(&self) -> Result<Snapshot> {
-        Snapshot::new(self.db.begin_read()?)
+        #[allow(unused_mut)]
+        let mut snapshot = Snapshot::new(self.db.begin_read()?)?;
+        #[cfg(feature = "test-utils")]
+        {
+            snapshot.key_faults = self.key_faults.clone();
+        }
+        Ok(snapshot)
     }
 
     /// A pinned read-only view of the state `block` produces: the writes of
@@ -509,12 +548,7 @@ impl Store {
     ) -> Result<(jmt::RootHash, TreeUpdateBatch)> {
         let snapshot_txn = self.db.begin_read()?;
         let snapshot = TreeSnapshot::new(&snapshot_txn, empty_root_at)?;
-        let value_set = writes
-            .iter()
-            .map(|(key, value)| (KeyHash::with::<TreeHasher>(key), value.map(<[u8]>::to_vec)));
-        StateTree::new(&snapshot)
-            .put_value_set(value_set, version)
-            .map_err(|e| snapshot.error(version, e))
+        tree::update(&snapshot, version, writes).map_err(|e| snapshot.error(version, e))
     }
 
     /// Prunes per [`StoreConfig::keep_versions`] and returns the oldest
@@ -581,6 +615,7 @@ impl Store {
 
     /// The value of `key` at the latest version.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.check_key(key, false)?;
         read::latest_get(&self.db.begin_read()?, key)
     }
 
@@ -615,6 +650,7 @@ impl Store {
         start_after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Entries> {
+        self.check_key(prefix, true)?;
         read::latest_page(&self.db.begin_read()?, prefix, start_after, limit)
     }
 

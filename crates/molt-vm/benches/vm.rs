@@ -182,6 +182,12 @@ fn native_compute(n: u32) -> u64 {
     x
 }
 
+/// `a / b` with two decimals, in integer arithmetic.
+fn ratio(a: Duration, b: Duration) -> String {
+    let centi = a.as_nanos() * 100 / b.as_nanos().max(1);
+    format!("{}.{:02}", centi / 100, centi % 100)
+}
+
 struct Bench {
     vm: Vm,
     module: std::sync::Arc<PreparedModule>,
@@ -310,6 +316,55 @@ fn main() {
         );
     });
     row("token transfer, SDK program (Rust)", sdk, Some(native));
+    let supply = measure(15, 2_000, || {
+        token_call(&mut token_host, CallTarget::Function("supply".into()), b"");
+    });
+    row("SDK program, view (1 get)", supply, None);
+    let supply_gas =
+        token_call(&mut token_host, CallTarget::Function("supply".into()), b"").gas_used;
+    println!("SDK view gas = {supply_gas}");
+    let sdk_gas = token_call(
+        &mut token_host,
+        CallTarget::Function("transfer".into()),
+        &pay,
+    )
+    .gas_used;
+    println!(
+        "SDK transfer / WAT transfer = {}x, SDK transfer / native = {}x, SDK gas = {sdk_gas}",
+        ratio(sdk, transfer),
+        ratio(sdk, native)
+    );
+    // The same three transfers interleaved round by round, so that a busy
+    // machine slows all of them alike: the median of the per-round ratios.
+    let (mut sdk_wat, mut sdk_native, mut wat_native) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..15 {
+        let wat = measure(1, 1_000, || {
+            bench.call(&mut host, "transfer", &amount);
+        });
+        let sdk = measure(1, 1_000, || {
+            token_call(
+                &mut token_host,
+                CallTarget::Function("transfer".into()),
+                &pay,
+            );
+        });
+        let native = measure(1, 1_000, || native_transfer(&mut native_host, &amount));
+        let centi = |a: Duration, b: Duration| a.as_nanos() * 100 / b.as_nanos().max(1);
+        sdk_wat.push(centi(sdk, wat));
+        sdk_native.push(centi(sdk, native));
+        wat_native.push(centi(wat, native));
+    }
+    let median_ratio = |mut v: Vec<u128>| {
+        v.sort();
+        let m = v[v.len() / 2];
+        format!("{}.{:02}", m / 100, m % 100)
+    };
+    println!(
+        "interleaved, median of 15 rounds: SDK/WAT = {}x, SDK/native = {}x, WAT/native = {}x",
+        median_ratio(sdk_wat),
+        median_ratio(sdk_native),
+        median_ratio(wat_native)
+    );
 
     for n in [1_000u32, 100_000] {
         let args = n.to_le_bytes();

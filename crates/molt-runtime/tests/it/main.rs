@@ -9,6 +9,7 @@ mod griefing;
 mod machine;
 mod program_upgrades;
 mod programs;
+mod queries;
 mod rejections;
 mod simulate;
 mod transfers;

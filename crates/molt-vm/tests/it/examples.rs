@@ -175,3 +175,44 @@ fn multisig_program_refused_ticket_reverts() {
     call(&mut host, signers[1], f("authorize"), &pair).unwrap();
     assert_eq!(host.tickets()[0].digest, digest);
 }
+
+/// A result larger than the free part of a program's initial memory: the
+/// SDK's allocator grows memory and every holder comes back, in key order.
+#[test]
+fn token_lists_more_holders_than_the_initial_memory_holds() {
+    let vm = Vm::new(VmConfig::default()).unwrap();
+    let code = molt_build::example("token").unwrap();
+    let module = vm.prepare(&code).unwrap();
+    let mut host = MemoryHost::new();
+    let (program, admin) = (Address([0x70; 32]), Address([9; 32]));
+    let package = host.publish(program, program, 1, admin, code);
+    let ctx = CallContext {
+        caller: admin,
+        origin: admin,
+        block_height: 1,
+        block_time_ms: 0,
+        package,
+        ticket_call: false,
+    };
+    let mut call = |target: CallTarget, args: &[u8]| {
+        vm.call(&module, &mut host, ctx.clone(), &target, args, 100_000_000)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    call(CallTarget::Init, b"");
+    // 48 bytes per holder in the result, twice over while it is encoded:
+    // far beyond the ~60 KiB left in the token's two initial pages.
+    let holders: Vec<(Address, u128)> = (0..1_500u32)
+        .map(|i| {
+            let mut who = [0u8; 32];
+            who[..4].copy_from_slice(&i.to_be_bytes());
+            (Address(who), u128::from(i) + 1)
+        })
+        .collect();
+    for (who, amount) in &holders {
+        let args = borsh::to_vec(&(who, amount)).unwrap();
+        call(CallTarget::Function("mint".into()), &args);
+    }
+    let listed = call(CallTarget::Function("holders".into()), b"");
+    let listed: Vec<(Address, u128)> = borsh::from_slice(&listed.return_data).unwrap();
+    assert_eq!(listed, holders);
+}

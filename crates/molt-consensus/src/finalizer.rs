@@ -1,0 +1,165 @@
+//! Finalized blocks from marshal into the runtime, durably, in order.
+//!
+//! Marshal delivers every finalized block in height order, at least once,
+//! each with an acknowledgement. The finalizer:
+//!
+//! 1. skips a block at or below the runtime's height if it is the block the
+//!    runtime already holds there (a redelivery after a restart), and stops
+//!    the node if it is not (this node finalized something else: a safety
+//!    failure it must not paper over);
+//! 2. verifies a block the runtime does not hold pending (it arrived by
+//!    backfill, or was verified before a restart) on the latest finalized
+//!    block; an invalid finalized block means this node computes a different
+//!    state than the network, and it stops and says so;
+//! 3. calls [`StateMachine::finalize`] (durable, atomic), then
+//!    [`Chain::finalized`] (mempool upkeep, subscribers), then acknowledges.
+//!
+//! Acknowledging only after the runtime's durable finalize is what lets
+//! marshal prune and lets a restart resume: the runtime is never behind
+//! what marshal believes processed.
+
+use crate::block::ChainBlock;
+use crate::chain::Chain;
+use commonware_actor::Feedback;
+use commonware_consensus::Reporter;
+use commonware_consensus::marshal::Update;
+use commonware_utils::Acknowledgement;
+use molt_runtime::{RuntimeError, StateMachine, Verdict, VerifyContext};
+use std::sync::Arc;
+use std::sync::mpsc;
+
+/// Why the finalizer stopped the node.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FinalizeError {
+    #[error(
+        "the network finalized block {network} at height {height}, but this node holds {local} there; its data directory belongs to another chain or history: stop it and resync from genesis"
+    )]
+    ForkedHistory {
+        height: u64,
+        network: molt_types::BlockId,
+        local: molt_types::BlockId,
+    },
+    #[error(
+        "the network finalized block {id} at height {height}, but executing it here disagrees: {reason}; this node's state diverges from the network (a different binary or framework?), so it stopped"
+    )]
+    StateDiverged {
+        id: molt_types::BlockId,
+        height: u64,
+        reason: String,
+    },
+    #[error("this node's storage failed while finalizing height {height}: {reason}")]
+    Storage { height: u64, reason: String },
+    #[error("the node could not settle finalized block {height}: {reason}")]
+    Node { height: u64, reason: String },
+}
+
+/// The marshal reporter: queues updates for the finalizing thread.
+#[derive(Debug)]
+pub struct Finalizer<A: Acknowledgement> {
+    queue: mpsc::Sender<Update<ChainBlock, A>>,
+}
+
+impl<A: Acknowledgement> Clone for Finalizer<A> {
+    fn clone(&self) -> Self {
+        Finalizer {
+            queue: self.queue.clone(),
+        }
+    }
+}
+
+impl<A: Acknowledgement> Finalizer<A> {
+    /// A finalizer and the thread that applies its blocks; `on_fatal` is
+    /// called once if the thread stops on an error.
+    pub fn start<C: Chain>(
+        chain: Arc<C>,
+        on_fatal: impl FnOnce(FinalizeError) + Send + 'static,
+    ) -> (Self, std::thread::JoinHandle<()>) {
+        let (queue, updates) = mpsc::channel::<Update<ChainBlock, A>>();
+        let thread = std::thread::Builder::new()
+            .name("molt-finalizer".into())
+            .spawn(move || {
+                for update in updates {
+                    if let Update::Block(block, ack) = update {
+                        match apply(chain.as_ref(), block.inner()) {
+                            Ok(()) => ack.acknowledge(),
+                            Err(e) => {
+                                tracing::error!("{e}");
+                                on_fatal(e);
+                                return;
+                            }
+                        }
+                    }
+                }
+            })
+            .expect("spawning the finalizer thread");
+        (Finalizer { queue }, thread)
+    }
+}
+
+impl<A: Acknowledgement> Reporter for Finalizer<A> {
+    type Activity = Update<ChainBlock, A>;
+
+    fn report(&mut self, activity: Self::Activity) -> Feedback {
+        match self.queue.send(activity) {
+            Ok(()) => Feedback::Ok,
+            Err(_) => Feedback::Closed,
+        }
+    }
+}
+
+fn storage(height: u64, e: RuntimeError) -> FinalizeError {
+    FinalizeError::Storage {
+        height,
+        reason: e.to_string(),
+    }
+}
+
+/// Applies one finalized block (see the module doc).
+pub fn apply<C: Chain>(chain: &C, block: &ChainBlock) -> Result<(), FinalizeError> {
+    let height = block.block().header.height;
+    let id = block.id();
+    let latest = chain.latest_block().map_err(|e| storage(height, e))?;
+    if height <= latest.header.height {
+        let local = if height == latest.header.height {
+            Some(latest.header.id())
+        } else {
+            chain
+                .block_at(height)
+                .map_err(|e| storage(height, e))?
+                .map(|b| b.header.id())
+        };
+        return match local {
+            Some(local) if local == id => Ok(()),
+            Some(local) => Err(FinalizeError::ForkedHistory {
+                height,
+                network: id,
+                local,
+            }),
+            // Below a pruned history: nothing to compare, nothing to do.
+            None => Ok(()),
+        };
+    }
+    if !chain.is_pending(&id) {
+        // Finalized by a quorum: the clock check must not refuse it.
+        let ctx = VerifyContext { now_ms: u64::MAX };
+        match chain.machine().verify(ctx, block.block()) {
+            Ok(Verdict::Valid) => {}
+            Ok(Verdict::Invalid(reason)) => {
+                return Err(FinalizeError::StateDiverged {
+                    id,
+                    height,
+                    reason: reason.to_string(),
+                });
+            }
+            Err(e) => return Err(storage(height, e)),
+        }
+    }
+    let finalized = chain
+        .machine()
+        .finalize(&id)
+        .map_err(|e| storage(height, e))?;
+    chain
+        .finalized(&finalized)
+        .map_err(|reason| FinalizeError::Node { height, reason })?;
+    Ok(())
+}
