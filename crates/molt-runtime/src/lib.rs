@@ -39,7 +39,10 @@ pub use genesis::{
     DEV_ACCOUNT_BALANCE, DEV_ACCOUNTS, Genesis, GenesisPackage, Validator, dev_key,
     dev_validator_key,
 };
-pub use gov_simulate::{PayloadSimulation, SimulatedUpgrade};
+pub use gov_simulate::{
+    PackageCheck, PayloadSimulation, ProtocolUpgradeRequest, SimulatedUpgrade, SimulationStep,
+    UpgradeCheck,
+};
 pub use governance::{MAX_VALIDATORS, check_validators, governance_package_id};
 pub use machine::{
     Finalized, InvalidBlock, Proposal, ProposeContext, StateMachine, Verdict, VerifyContext,
