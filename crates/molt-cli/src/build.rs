@@ -28,11 +28,23 @@ pub fn run(args: BuildArgs, out: &Output) -> Result<()> {
         args.dir.display()
     ));
     let built = build_program(&args.dir, &route)?;
-    let ValidModule { bytes, interface } =
-        module::validate(built.bytes, &built.path, &VmLimits::default())?;
+    let ValidModule {
+        bytes, interface, ..
+    } = module::validate(built.bytes, &built.path, &VmLimits::default())?;
     let (human, mut json) = describe(&bytes, &interface);
     json["path"] = serde_json::json!(built.path);
     json["package"] = serde_json::json!(built.package);
-    out.result(&format!("built {}\n{human}", built.path.display()), json);
+    json["build"] = built.recipe.to_json();
+    let recipe = &built.recipe;
+    out.result(
+        &format!(
+            "built {}\nbuilt with {} ({} route), molt-sdk {}\n{human}",
+            built.path.display(),
+            recipe.rustc,
+            recipe.route,
+            recipe.sdk.as_deref().unwrap_or("(none)")
+        ),
+        json,
+    );
     Ok(())
 }

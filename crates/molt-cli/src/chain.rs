@@ -11,8 +11,8 @@ use crate::tx::{Transacted, TxArgs, finish};
 use anyhow::{Context, Result, anyhow};
 use molt_interface::Interface;
 use molt_rpc_types::{
-    BlockRef, GetAccount, GetBlock, GetPackage, GetStorage, GetTransaction, PackageView,
-    TransactionLookup, View,
+    BlockRef, GetAccount, GetBlock, GetChainInfo, GetPackage, GetStorage, GetTransaction,
+    PackageView, TransactionLookup, View,
 };
 use molt_types::{Address, Digest, TransactionPayload};
 use serde_json::{Value, json};
@@ -53,6 +53,41 @@ impl Ctx<'_> {
             )
         })?;
         Ok(molt_interface::encode_args(&interface, decl, args)?)
+    }
+
+    /// The id of the chain the node runs (`Molt.lock` is keyed by it).
+    pub fn chain_id(&self) -> Result<String> {
+        Ok(self.rpc.request(&GetChainInfo)?.chain_id.to_string())
+    }
+
+    /// Records in `dir/Molt.lock` the latest version of `original_id` on
+    /// this chain, as the node reports it.
+    pub fn record_deployment(
+        &self,
+        dir: &Path,
+        original_id: &Address,
+        build: Option<&molt_build::BuildRecipe>,
+    ) -> Result<crate::lockfile::Deployment> {
+        let pkg = self.rpc.request(&GetPackage { id: *original_id })?;
+        let latest = pkg
+            .latest_version()
+            .ok_or_else(|| anyhow!("package {original_id} has no versions"))?;
+        let chain = self.chain_id()?;
+        let previous = crate::lockfile::read(dir, &chain)?;
+        let deployment = crate::lockfile::Deployment {
+            original_id: *original_id,
+            package_id: latest.package_id,
+            version: latest.version,
+            checksum: latest.checksum.to_string(),
+            upgrade_cap: pkg.upgrade_cap.as_ref().map(|c| c.id),
+            build: match (build, previous) {
+                (Some(b), _) => b.to_json(),
+                (None, Some(p)) => p.build,
+                (None, None) => Value::Null,
+            },
+        };
+        crate::lockfile::write(dir, &chain, &deployment)?;
+        Ok(deployment)
     }
 
     /// The latest interface of a package on chain.
@@ -99,7 +134,22 @@ pub fn transfer(ctx: &Ctx<'_>, to: &str, amount: u64, args: &TxArgs) -> Result<(
 }
 
 pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
-    let ValidModule { bytes, interface } = module::load_valid(ctx, path)?;
+    let ValidModule {
+        bytes,
+        interface,
+        recipe,
+    } = module::load_valid(ctx, path)?;
+    if path.is_dir()
+        && let Some(d) = crate::lockfile::read(path, &ctx.chain_id()?)?
+    {
+        anyhow::bail!(
+            "{} says this crate is already published on this chain as {}; upgrade it \
+             with `molt upgrade {}`, or delete its entry to publish a new package",
+            crate::lockfile::path_in(path).display(),
+            d.original_id,
+            path.display()
+        );
+    }
     let what = format!("publishing {} ({} bytes)", interface.name, bytes.len());
     let done = ctx.transact(args, TransactionPayload::Publish { module: bytes }, &what)?;
     let done = match done {
@@ -107,7 +157,15 @@ pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
             if let TransactionLookup::Included { receipt, .. } = &v.lookup
                 && let Some(e) = receipt.events.iter().find(|e| e.name == "PackagePublished")
             {
-                v.extra.insert("package_id".into(), json!(e.emitter));
+                // The first version's package id is the original id.
+                let id = e.emitter;
+                v.extra.insert("original_id".into(), json!(id));
+                v.extra.insert("package_id".into(), json!(id));
+                if path.is_dir() {
+                    ctx.record_deployment(path, &id, recipe.as_ref())?;
+                    v.extra
+                        .insert("lock".into(), json!(crate::lockfile::path_in(path)));
+                }
             }
             Transacted::Submitted(v)
         }
@@ -115,10 +173,10 @@ pub fn publish(ctx: &Ctx<'_>, path: &Path, args: &TxArgs) -> Result<()> {
     };
     finish(ctx, done, &what, |v| {
         format!(
-            "published {} as package {}",
+            "published {} as package {} (original id)",
             interface.name,
             v.extra
-                .get("package_id")
+                .get("original_id")
                 .and_then(Value::as_str)
                 .unwrap_or("?")
         )
@@ -159,14 +217,25 @@ pub fn view(ctx: &Ctx<'_>, package: &str, function: &str, args_json: &str) -> Re
     let package = parse_address(package, "package")?;
     let json_args = parse_json_args(args_json, "--args")?;
     let bytes = ctx.encode_args(&package, function, &json_args)?;
-    let v = ctx.rpc.request(&View {
+    let (interface, _) = ctx.interface(&package)?;
+    let mut v = ctx.rpc.request(&View {
         package,
         function: function.into(),
         args: bytes,
         gas: None,
     })?;
-    let shown = match &v.decoded {
-        Some(d) => d.to_string(),
+    // Decoded here, through the interface the arguments were encoded with,
+    // so that an absent optional (JSON null) is told from an undecodable result.
+    let decoded = interface
+        .function(function)
+        .and_then(|f| molt_interface::decode_to_json(&interface, &f.returns, &v.result.0).ok());
+    let shown = match decoded {
+        Some(Value::Null) => "none".to_string(),
+        Some(d) => {
+            let shown = d.to_string();
+            v.decoded = Some(d);
+            shown
+        }
         None => format!("\"{}\"", v.result),
     };
     ctx.out.result(&shown, serde_json::to_value(&v)?);
@@ -236,9 +305,16 @@ pub fn query(ctx: &Ctx<'_>, q: QueryCommand) -> Result<()> {
             };
             for p in shown {
                 human.push_str(&format!(
-                    "version {} (edition {}): package id {}\n  checksum {}\n  owner {}  policy {}  block {}  tx {}\n",
+                    "version {} (edition {}): package id {}\n  checksum {}\n  owner {} (submitted this version)  policy when created {}  block {}  tx {}\n",
                     p.version, p.edition, p.package_id, p.checksum, p.owner, p.policy, p.height, p.transaction
                 ));
+            }
+            match &v.upgrade_cap {
+                None => human.push_str("UpgradeCap: none (destroyed): the package is immutable\n"),
+                Some(cap) => human.push_str(&format!(
+                    "UpgradeCap {} held by {}, policy {}\n",
+                    cap.id, cap.owner, cap.policy
+                )),
             }
             if let Some(r) = &v.requested {
                 human.push_str(&r.interface.render());

@@ -16,6 +16,7 @@ mod chain;
 mod gov;
 mod inspect;
 mod keys;
+mod lockfile;
 mod logging;
 mod module;
 mod node;
@@ -24,6 +25,8 @@ mod rpc;
 mod testnet;
 mod tx;
 mod upgrade;
+mod verify;
+mod version;
 
 use clap::{Parser, Subcommand};
 use output::Output;
@@ -34,7 +37,7 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(
     name = "molt",
-    version,
+    version = version::LONG,
     about = "Molt: a blockchain where every layer upgrades while the chain runs"
 )]
 struct Cli {
@@ -88,6 +91,8 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Publish a program: a crate directory (built first) or a .wasm file,
     /// validated locally exactly as the node validates it before signing.
+    /// A crate's ids (original id, package id, version, cap) are recorded
+    /// in its Molt.lock, per chain id.
     Publish {
         path: PathBuf,
         #[command(flatten)]
@@ -115,10 +120,13 @@ enum Command {
     /// and simulating the upgrade on the node (cap or ticket, constructor).
     /// With --dry-run: print both, submit nothing.
     Upgrade {
-        /// The package: its original id (or any of its package ids).
+        /// The package: its original id (or any of its package ids), or a
+        /// crate directory whose Molt.lock records it on this chain. With
+        /// one argument, the crate directory: the package from its
+        /// Molt.lock, the new version built from it.
         package: String,
         /// The new version: a crate directory (built first) or a .wasm file.
-        path: PathBuf,
+        path: Option<PathBuf>,
         /// When a program holds the UpgradeCap: the call that issues the ticket, PACKAGE::FUNCTION.
         #[arg(long)]
         ticket: Option<String>,
@@ -127,6 +135,17 @@ enum Command {
         ticket_args: String,
         #[command(flatten)]
         tx: tx::TxArgs,
+    },
+    /// Rebuild a program crate and compare it with the checksum on chain,
+    /// naming the first difference and its likely cause.
+    VerifySource {
+        /// The program crate (a directory with Cargo.toml).
+        dir: PathBuf,
+        /// The package version to compare with: an original id (its latest
+        /// version) or a package id. Default: the package the crate's
+        /// Molt.lock records on this chain.
+        #[arg(long)]
+        package: Option<String>,
     },
     /// Manage a package's UpgradeCap: restrict, make-immutable, transfer.
     #[command(subcommand)]
@@ -184,6 +203,13 @@ pub fn main() -> ExitCode {
     match try_run(args, NodeLaunch::Start) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Failed(_)) => ExitCode::FAILURE,
+        Err(CliError::Usage(e)) if json && e.kind() == clap::error::ErrorKind::DisplayVersion => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&version::json()).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
         Err(CliError::Usage(e)) => {
             let code = if e.use_stderr() { 2 } else { 0 };
             if json && e.use_stderr() {
@@ -249,11 +275,12 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
         } => upgrade::upgrade(
             &ctx(),
             &package,
-            &path,
+            path.as_deref(),
             ticket.as_deref(),
             &ticket_args,
             &tx,
         ),
+        Command::VerifySource { dir, package } => verify::run(&ctx(), &dir, package.as_deref()),
         Command::Cap(cmd) => upgrade::cap(&ctx(), cmd),
         Command::Tx(TxCommand::Status { id }) => chain::tx_status(&ctx(), &id),
         Command::Query(q) => chain::query(&ctx(), q),

@@ -26,10 +26,12 @@ use std::path::Path;
 pub struct ValidModule {
     pub bytes: Vec<u8>,
     pub interface: Interface,
+    /// How it was built, when it was built from a crate.
+    pub recipe: Option<molt_build::BuildRecipe>,
 }
 
 /// Reads a module from a `.wasm` file or builds a program crate directory.
-pub fn load(ctx: &Ctx<'_>, path: &Path) -> Result<Vec<u8>> {
+pub fn load(ctx: &Ctx<'_>, path: &Path) -> Result<(Vec<u8>, Option<molt_build::BuildRecipe>)> {
     if path.is_dir() {
         if !path.join("Cargo.toml").is_file() {
             anyhow::bail!(
@@ -41,9 +43,12 @@ pub fn load(ctx: &Ctx<'_>, path: &Path) -> Result<Vec<u8>> {
         let route = detect_route()?;
         ctx.out
             .progress(&format!("building {} ({route})...", path.display()));
-        Ok(build_program(path, &route)?.bytes)
+        let built = build_program(path, &route)?;
+        Ok((built.bytes, Some(built.recipe)))
     } else {
-        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Ok((bytes, None))
     }
 }
 
@@ -60,12 +65,18 @@ pub fn validate(bytes: Vec<u8>, origin: &Path, limits: &VmLimits) -> Result<Vali
         )
     })?;
     let interface = prepared.interface().clone();
-    Ok(ValidModule { bytes, interface })
+    Ok(ValidModule {
+        bytes,
+        interface,
+        recipe: None,
+    })
 }
 
 /// [`load`], then [`validate`] under the VM limits of the chain `ctx` talks to.
 pub fn load_valid(ctx: &Ctx<'_>, path: &Path) -> Result<ValidModule> {
-    let bytes = load(ctx, path)?;
+    let (bytes, recipe) = load(ctx, path)?;
     let params = ctx.chain_params()?;
-    validate(bytes, path, &params.vm)
+    let mut valid = validate(bytes, path, &params.vm)?;
+    valid.recipe = recipe;
+    Ok(valid)
 }

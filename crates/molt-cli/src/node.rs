@@ -60,6 +60,13 @@ pub struct NodeArgs {
     /// Milliseconds without a pong after which a WebSocket connection is closed.
     #[arg(long, value_name = "MS", default_value_t = default_ms(|c| c.ws_inactive_limit))]
     pub rpc_ws_inactive_limit: u64,
+    /// Dev chains: schedule this protocol upgrade plan (a JSON file:
+    /// {"version": "0.2.0", "height": 100, "binaries": {"linux-x86_64":
+    /// "0x<SHA3-256 of the binary>"}}) in the next block, unless chain state
+    /// already holds it. At the height this binary halts, unless it is that
+    /// release or later; molt-visor then switches binaries.
+    #[arg(long, value_name = "FILE")]
+    pub upgrade_plan: Option<PathBuf>,
     /// How log lines on stderr are written: text for people, or one JSON
     /// object per line.
     #[arg(long, value_enum, default_value_t = crate::logging::LogFormat::Text)]
@@ -79,6 +86,12 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
         let mut config =
             molt_node::load_node_config(file, args.full).map_err(|e| anyhow!("{e}"))?;
         config.rpc = rpc_config(&args)?;
+        config.version = crate::version::node_version();
+        if args.upgrade_plan.is_some() {
+            bail!(
+                "--upgrade-plan is for dev chains (--dev): on a network a plan is scheduled by the chain (validator proposals, governance), not by one node's flag"
+            );
+        }
         return Ok(config);
     }
     if !args.dev {
@@ -103,6 +116,20 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
         Duration::from_millis(args.block_time),
     );
     config.rpc = rpc_config(&args)?;
+    config.version = crate::version::node_version();
+    if let Some(path) = &args.upgrade_plan {
+        let bytes = std::fs::read(path)
+            .map_err(|e| anyhow!("cannot read --upgrade-plan {}: {e}", path.display()))?;
+        let plan: molt_types::UpgradePlan = serde_json::from_slice(&bytes).map_err(|e| {
+            anyhow!(
+                "--upgrade-plan {} is not a plan ({e}); expected {{\"version\": \"0.2.0\", \"height\": 100, \"binaries\": {{\"linux-x86_64\": \"0x...\"}}}}",
+                path.display()
+            )
+        })?;
+        molt_runtime::parse_release(&plan.version)
+            .map_err(|e| anyhow!("--upgrade-plan {}: {e}", path.display()))?;
+        config.schedule_upgrade = Some(plan);
+    }
     Ok(config)
 }
 
@@ -138,6 +165,7 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
     }
     crate::logging::init(log_format, log_level.as_deref())?;
     let data_dir = config.data_dir.clone();
+    let admin = config.admin_socket.clone().unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -147,15 +175,19 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
         let url = format!("http://{}", node.rpc_addr);
         let mut text = if dev {
             format!(
-                "molt dev node: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\ndev accounts (use --from devN):\n",
+                "molt dev node {}: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\nadmin socket: {}\ndev accounts (use --from devN):\n",
+                crate::version::LONG,
                 node.shared.runtime.chain_id(),
-                data_dir.display()
+                data_dir.display(),
+                admin.display(),
             )
         } else {
             format!(
-                "molt {role} node: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\n",
+                "molt {role} node {}: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\nadmin socket: {}\n",
+                crate::version::LONG,
                 node.shared.runtime.chain_id(),
-                data_dir.display()
+                data_dir.display(),
+                admin.display(),
             )
         };
         if dev {
@@ -164,7 +196,7 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
             }
         }
         text.push_str("press Ctrl-C to stop");
-        out.result(&text, serde_json::json!({"rpc": url, "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir, "role": if dev { "dev" } else { role }}));
+        out.result(&text, serde_json::json!({"rpc": url, "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir, "admin_socket": admin, "version": crate::version::json(), "role": if dev { "dev" } else { role }}));
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let fatal = tokio::select! {
             _ = tokio::signal::ctrl_c() => None,

@@ -21,6 +21,9 @@ pub struct Reported {
     pub message: String,
     pub human: String,
     pub details: Value,
+    /// The text is the command's result (a dry run's findings): printed on
+    /// stdout, with the error line on stderr and a failing exit code.
+    pub on_stdout: bool,
 }
 
 impl Output {
@@ -71,9 +74,11 @@ impl Output {
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         } else {
             if let Some(r) = reported {
-                eprint!("{}", r.human);
-                if !r.human.ends_with('\n') {
-                    eprintln!();
+                let newline = if r.human.ends_with('\n') { "" } else { "\n" };
+                if r.on_stdout {
+                    print!("{}{newline}", r.human);
+                } else {
+                    eprint!("{}{newline}", r.human);
                 }
             }
             eprintln!("error: {error}");

@@ -202,6 +202,7 @@ impl DryRun {
             message,
             human: self.render(what),
             details: self.to_json(),
+            on_stdout: !submit,
         }
         .into()
     }
@@ -414,6 +415,7 @@ fn report_included(
         message: format!("the transaction failed on chain: {message}"),
         human,
         details: done.to_json(),
+        on_stdout: false,
     }
     .into())
 }

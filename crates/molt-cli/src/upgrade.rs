@@ -9,6 +9,7 @@
 //! get.
 
 use crate::chain::{Ctx, parse_address, parse_json_args};
+use crate::lockfile;
 use crate::module::{self, ValidModule};
 use crate::output::Reported;
 use crate::tx::{Transacted, TxArgs, finish};
@@ -19,13 +20,20 @@ use molt_types::{Address, TicketCall, TransactionPayload, UpgradePolicy};
 use serde_json::{Value, json};
 use std::path::Path;
 
+/// Every `PACKAGE` is an original id or a crate directory whose Molt.lock
+/// records the package on this chain.
 #[derive(Debug, clap::Subcommand)]
 pub enum CapCommand {
-    /// Tighten the upgrade policy: compatible < additive < dep_only < immutable.
+    /// Tighten the upgrade policy: compatible < additive < dep_only.
+    /// A policy can only be tightened; to forbid every upgrade, destroy the
+    /// cap with `molt cap make-immutable`.
     Restrict {
         package: String,
-        #[arg(long)]
-        policy: UpgradePolicy,
+        /// The new policy, stricter than the current one: `additive` or
+        /// `dep_only` (`dep-only`). (`compatible` is the loosest;
+        /// `immutable` is `molt cap make-immutable`.)
+        #[arg(long, value_parser = ["compatible", "additive", "dep_only", "dep-only", "immutable"])]
+        policy: String,
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -104,25 +112,52 @@ fn parse_ticket(spec: &str, args_json: &str) -> Result<TicketSpec> {
 pub fn upgrade(
     ctx: &Ctx<'_>,
     package: &str,
-    path: &Path,
+    path: Option<&Path>,
     ticket_spec: Option<&str>,
     ticket_args: &str,
     tx: &TxArgs,
 ) -> Result<()> {
-    let package = parse_address(package, "package")?;
+    let path = path.unwrap_or(Path::new(package));
+    let (package, _) = lockfile::resolve_package(package, &ctx.chain_id()?)?;
+    // The crate's Molt.lock is kept up to date when it records this package.
+    let lock_dir = (path.is_dir()
+        && lockfile::read(path, &ctx.chain_id()?)?.is_some_and(|d| d.original_id == package))
+    .then_some(path);
     let ticket_spec = ticket_spec
         .map(|spec| parse_ticket(spec, ticket_args))
         .transpose()?;
     let ValidModule {
         bytes: module,
         interface: new,
+        recipe,
     } = module::load_valid(ctx, path)?;
     let chain = on_chain(ctx, &package)?;
     let Some((cap_id, policy, holder)) = chain.cap else {
-        bail!(
-            "package {} is immutable: its UpgradeCap was destroyed",
-            chain.original_id
+        // What the node answers too: under `immutable` every upgrade is
+        // the one violation E0901 (docs/compatibility.md).
+        let report = check_upgrade(
+            &chain.interface,
+            &chain.module,
+            &new,
+            &module,
+            UpgradePolicy::Immutable,
         );
+        return Err(Reported {
+            message: format!(
+                "package {} is immutable (its UpgradeCap was destroyed): no upgrade is possible; \
+                 nothing was submitted",
+                chain.original_id
+            ),
+            human: format!("{}\n", report.render()),
+            details: json!({
+                "compatible": false,
+                "policy": UpgradePolicy::Immutable,
+                "report": report,
+                "upgrade_cap": null,
+            }),
+            on_stdout: tx.dry_run,
+        }
+        .into());
     };
     let report = check_upgrade(&chain.interface, &chain.module, &new, &module, policy);
     let compatible = report.is_compatible();
@@ -163,6 +198,7 @@ pub fn upgrade(
                 ),
                 human: check_text,
                 details: check_json,
+                on_stdout: false,
             }
             .into());
         }
@@ -206,6 +242,7 @@ pub fn upgrade(
                     message,
                     human,
                     details: doc,
+                    on_stdout: true,
                 }
                 .into()),
                 None => {
@@ -222,9 +259,15 @@ pub fn upgrade(
                 if let Some(latest) = after.latest_version() {
                     v.extra.insert(
                         "upgraded".into(),
-                        json!({"version": latest.version, "edition": latest.edition, "package_id": latest.package_id, "checksum": latest.checksum}),
+                        json!({"original_id": chain.original_id, "version": latest.version, "edition": latest.edition, "package_id": latest.package_id, "checksum": latest.checksum}),
                     );
                 }
+            }
+            if let Some(dir) = lock_dir
+                && v.extra.contains_key("upgraded")
+            {
+                ctx.record_deployment(dir, &chain.original_id, recipe.as_ref())?;
+                v.extra.insert("lock".into(), json!(lockfile::path_in(dir)));
             }
             let summary = v.extra.get("upgraded").cloned().unwrap_or(Value::Null);
             finish(ctx, Transacted::Submitted(v), &what, |_| {
@@ -240,12 +283,12 @@ pub fn upgrade(
     }
 }
 
-fn cap_of(ctx: &Ctx<'_>, package: &str) -> Result<Address> {
-    let package = parse_address(package, "package")?;
+fn cap_of(ctx: &Ctx<'_>, package: &str) -> Result<(Address, UpgradePolicy)> {
+    let (package, _) = lockfile::resolve_package(package, &ctx.chain_id()?)?;
     let chain = on_chain(ctx, &package)?;
     chain
         .cap
-        .map(|(id, _, _)| id)
+        .map(|(id, policy, _)| (id, policy))
         .ok_or_else(|| anyhow!("package {} is already immutable", chain.original_id))
 }
 
@@ -256,12 +299,30 @@ pub fn cap(ctx: &Ctx<'_>, cmd: CapCommand) -> Result<()> {
             policy,
             tx,
         } => {
-            let cap = cap_of(ctx, &package)?;
-            let payload = if policy == UpgradePolicy::Immutable {
-                TransactionPayload::MakeImmutable { cap }
-            } else {
-                TransactionPayload::RestrictUpgradePolicy { cap, policy }
-            };
+            let policy: UpgradePolicy = policy
+                .parse()
+                .map_err(|e| anyhow!("--policy {policy:?}: {e}"))?;
+            if policy == UpgradePolicy::Immutable {
+                bail!(
+                    "--policy immutable would destroy the UpgradeCap; say so with \
+                     `molt cap make-immutable {package}`; nothing was submitted"
+                );
+            }
+            let (cap, current) = cap_of(ctx, &package)?;
+            if policy <= current {
+                bail!(
+                    "UpgradeCap {cap} already has policy {current}; a policy can only be \
+                     tightened ({current} -> a stricter one of {}), so {policy} is refused; \
+                     nothing was submitted",
+                    UpgradePolicy::ALL
+                        .iter()
+                        .filter(|p| **p > current && **p != UpgradePolicy::Immutable)
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let payload = TransactionPayload::RestrictUpgradePolicy { cap, policy };
             let what = format!("restricting UpgradeCap {cap} to policy {policy}");
             let done = ctx.transact(&tx, payload, &what)?;
             finish(ctx, done, &what, |_| {
@@ -269,16 +330,24 @@ pub fn cap(ctx: &Ctx<'_>, cmd: CapCommand) -> Result<()> {
             })
         }
         CapCommand::MakeImmutable { package, tx } => {
-            let cap = cap_of(ctx, &package)?;
+            let (cap, _) = cap_of(ctx, &package)?;
             let what = format!("destroying UpgradeCap {cap}");
             let done = ctx.transact(&tx, TransactionPayload::MakeImmutable { cap }, &what)?;
+            if let Transacted::Submitted(v) = &done
+                && v.succeeded()
+            {
+                let (original_id, dir) = lockfile::resolve_package(&package, &ctx.chain_id()?)?;
+                if let Some(dir) = dir {
+                    ctx.record_deployment(&dir, &original_id, None)?;
+                }
+            }
             finish(ctx, done, &what, |_| {
                 format!("UpgradeCap {cap} destroyed: {package} is immutable")
             })
         }
         CapCommand::Transfer { package, to, tx } => {
             let to = crate::keys::resolve_address(&ctx.home, &to)?;
-            let cap = cap_of(ctx, &package)?;
+            let (cap, _) = cap_of(ctx, &package)?;
             let what = format!("giving UpgradeCap {cap} to {to}");
             let done = ctx.transact(
                 &tx,

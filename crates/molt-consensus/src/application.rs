@@ -22,6 +22,12 @@
 //!   the node itself ([`molt_runtime::RuntimeError`]) gives no verdict at all
 //!   (the request stays unanswered and is logged); the node's state is
 //!   unchanged and it is expected to stop.
+//! - **Protocol-upgrade halt.** Past an upgrade plan's height a binary older
+//!   than the plan's release gets [`RuntimeError::HaltedForUpgrade`] from
+//!   `propose` and `verify`: it proposes nothing and gives no verdict (no
+//!   vote, for or against) on any block above the height. With every honest
+//!   validator on the old release halting at the same height, no block
+//!   above it can be finalized by old binaries; the new release goes on.
 
 use crate::block::{BlockDigest, ChainBlock, digest_of};
 use crate::chain::Chain;
@@ -31,7 +37,9 @@ use commonware_consensus::simplex::types::Context;
 use commonware_cryptography::Digested;
 use commonware_runtime::{Clock, Metrics, Spawner};
 use futures::StreamExt;
-use molt_runtime::{InvalidBlock, ProposeContext, StateMachine, Verdict, VerifyContext};
+use molt_runtime::{
+    InvalidBlock, ProposeContext, RuntimeError, StateMachine, Verdict, VerifyContext,
+};
 use molt_types::{Address, BlockId};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -76,6 +84,16 @@ enum Reject {
     Invalid(String),
     /// No verdict: the node's own state failed.
     Fault(String),
+    /// No verdict: the block is past an upgrade plan's height and this
+    /// binary may not judge it.
+    Halted(String),
+}
+
+fn runtime_reject(e: RuntimeError) -> Reject {
+    match e {
+        e @ RuntimeError::HaltedForUpgrade { .. } => Reject::Halted(e.to_string()),
+        e => Reject::Fault(e.to_string()),
+    }
 }
 
 impl<C: Chain, E: Clock> Application<C, E> {
@@ -130,7 +148,7 @@ impl<C: Chain, E: Clock> Application<C, E> {
                         block.block().header.height
                     )));
                 }
-                Err(e) => return Err(Reject::Fault(e.to_string())),
+                Err(e) => return Err(runtime_reject(e)),
             }
         }
     }
@@ -194,6 +212,10 @@ where
         let parent = match self.execute_ancestry(&clock, ancestry).await {
             Ok(Some(parent)) => parent,
             Ok(None) => return None,
+            Err(Reject::Halted(why)) => {
+                tracing::debug!("not proposing: {why}");
+                return None;
+            }
             Err(Reject::Invalid(why) | Reject::Fault(why)) => {
                 tracing::warn!("cannot build on the parent: {why}");
                 return None;
@@ -225,6 +247,10 @@ where
                 );
                 Some(Digested::precomputed(block, digest))
             }
+            Err(e @ RuntimeError::HaltedForUpgrade { .. }) => {
+                tracing::debug!("not proposing: {e}");
+                None
+            }
             Err(e) => {
                 tracing::error!("proposing failed: {e}");
                 None
@@ -243,6 +269,11 @@ where
             Err(Reject::Invalid(why)) => {
                 tracing::warn!("voting against an invalid block: {why}");
                 false
+            }
+            Err(Reject::Halted(why)) => {
+                // Neither for nor against: a newer release judges it.
+                tracing::debug!("not voting: {why}");
+                futures::future::pending().await
             }
             Err(Reject::Fault(why)) => {
                 // No verdict on our own failure; the finalizer stops the node

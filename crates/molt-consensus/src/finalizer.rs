@@ -14,6 +14,12 @@
 //! 3. calls [`StateMachine::finalize`] (durable, atomic), then
 //!    [`Chain::finalized`] (mempool upkeep, subscribers), then acknowledges.
 //!
+//! A finalized block past an upgrade plan's height that this binary may not
+//! execute ([`RuntimeError::HaltedForUpgrade`]: a quorum on the new release
+//! finalized it) is [`FinalizeError::Halted`]: the finalizer stops applying
+//! blocks without acknowledging them, and without stopping the node, which
+//! is halted at the plan's height waiting for its supervisor.
+//!
 //! Acknowledging only after the runtime's durable finalize is what lets
 //! marshal prune and lets a restart resume: the runtime is never behind
 //! what marshal believes processed.
@@ -43,6 +49,14 @@ pub enum FinalizeError {
         "the network finalized block {id} at height {height}, but executing it here disagrees: {reason}; this node's state diverges from the network (a different binary or framework?), so it stopped"
     )]
     StateDiverged {
+        id: molt_types::BlockId,
+        height: u64,
+        reason: String,
+    },
+    #[error(
+        "the network finalized block {id} at height {height}, past a protocol upgrade this binary may not pass: {reason}"
+    )]
+    Halted {
         id: molt_types::BlockId,
         height: u64,
         reason: String,
@@ -78,10 +92,21 @@ impl<A: Acknowledgement> Finalizer<A> {
         let thread = std::thread::Builder::new()
             .name("molt-finalizer".into())
             .spawn(move || {
+                // Blocks past an upgrade halt: held, never acknowledged (a
+                // dropped acknowledgement would read as a failure).
+                let mut unapplied = Vec::new();
                 for update in updates {
                     if let Update::Block(block, ack) = update {
+                        if !unapplied.is_empty() {
+                            unapplied.push(ack);
+                            continue;
+                        }
                         match apply(chain.as_ref(), block.inner()) {
                             Ok(()) => ack.acknowledge(),
+                            Err(e @ FinalizeError::Halted { .. }) => {
+                                tracing::warn!("{e}; this node stays at the plan's height");
+                                unapplied.push(ack);
+                            }
                             Err(e) => {
                                 tracing::error!("{e}");
                                 on_fatal(e);
@@ -149,6 +174,13 @@ pub fn apply<C: Chain>(chain: &C, block: &ChainBlock) -> Result<(), FinalizeErro
                     id,
                     height,
                     reason: reason.to_string(),
+                });
+            }
+            Err(e @ RuntimeError::HaltedForUpgrade { .. }) => {
+                return Err(FinalizeError::Halted {
+                    id,
+                    height,
+                    reason: e.to_string(),
                 });
             }
             Err(e) => return Err(storage(height, e)),

@@ -16,10 +16,20 @@
 //! document (`openrpc.json`) that describes every method. The transport
 //! (module `server`) bounds connections, subscriptions and the time a
 //! client may hold a connection without using it ([`RpcConfig`]);
-//! `molt_nodeStatus` reports the live counts. Module `telemetry` logs one
-//! event per finalized block (target `molt::block`, with its timings).
+//! `molt_nodeStatus` reports the live counts and the node's version.
+//! Module `telemetry` logs one event per finalized block (target
+//! `molt::block`, with its timings).
+//!
+//! Protocol upgrades (DESIGN.md 4): when block `H` of a scheduled plan is
+//! finalized and this binary is older than the plan's release, the node
+//! stops its consensus engine (it never proposes or votes for a block past
+//! `H`), writes the plan file and a checkpoint, and says `ready` on its
+//! admin endpoint, a UNIX socket apart from the public RPC (modules
+//! [`halt`] and [`admin`]).
 
+pub mod admin;
 mod files;
+pub mod halt;
 mod journal;
 mod mempool;
 mod network;
@@ -29,6 +39,7 @@ mod server;
 mod status;
 mod subscriptions;
 mod telemetry;
+mod version;
 mod ws_only;
 
 pub use files::{
@@ -45,6 +56,7 @@ pub use telemetry::{
     BlockTimings, CONTENT_TYPE as METRICS_CONTENT_TYPE, MAX_PENDING_TIMINGS, METRICS_PATH, Metrics,
     OPENMETRICS_CONTENT_TYPE, RpcMetricsLayer, Telemetry, openmetrics_to_prometheus, reason_label,
 };
+pub use version::NodeVersion;
 
 /// The JSON-RPC port of `molt node --dev` unless `--rpc-port` says otherwise.
 pub const DEFAULT_RPC_PORT: u16 = 8645;

@@ -10,6 +10,13 @@
 //! flushes its journal, and announces the block to subscribers, as the dev
 //! producer does. Transactions accepted over RPC are relayed to every peer;
 //! relayed ones are admitted like RPC submissions, and not relayed again.
+//!
+//! Protocol upgrades: once the finalized block is at an upgrade plan's
+//! height and this binary is older than the plan's release
+//! ([`molt_runtime::Runtime::halted_for_upgrade`]), the node halts (module
+//! `halt`). Past that height the runtime answers `propose` and `verify`
+//! with `RuntimeError::HaltedForUpgrade`, so this node neither proposes nor
+//! votes for any block above it, and the engine never finalizes one here.
 
 use crate::producer::{NodeError, Shared, settle};
 use crate::rpc;
@@ -130,6 +137,15 @@ impl Chain for NodeChain {
         let _ = shared
             .blocks
             .send(Arc::new(rpc::BlockNotice::new(&produced)));
+        // The block at an upgrade plan's height is final and durable: if
+        // this binary may not pass it, the node halts (module `halt`).
+        if let Some(plan) = shared.check_halt().map_err(|e| e.to_string())? {
+            tracing::info!(
+                height = produced.block.header.height,
+                version = %plan.version,
+                "finalized the last block before a protocol upgrade; halting"
+            );
+        }
         Ok(())
     }
 

@@ -1,22 +1,27 @@
 //! Running a node: the block producer loop and the RPC server.
 //!
 //! Start-up opens the chain state, recovers the mempool from its journal
-//! (see the `journal` module), then starts the RPC server and the producer.
-//! Every `block_time` the producer takes the mempool's candidates, executes
-//! and commits them as the next block, removes what was included or can
-//! never be, compacts and flushes the journal, and announces the block to
-//! subscribers.
+//! (see the `journal` module), then starts the RPC server, the admin
+//! endpoint and either the consensus engine (module `network`; the dev
+//! chain is a one-validator network) or, with no network settings, the
+//! single producer: every `block_time` it takes the mempool's candidates,
+//! executes and commits them as the next block, removes what was included
+//! or can never be, compacts and flushes the journal, and announces the
+//! block to subscribers. On both paths a node whose binary may not pass an
+//! upgrade plan's height halts there (module `halt`).
 
+use crate::halt::UpgradeState;
 use crate::journal::{JournalError, MempoolJournal, readmit};
 use crate::mempool::{Mempool, MempoolConfig, MempoolError};
 use crate::network::{NetworkSettings, start_engine};
 use crate::rpc;
 use crate::server::{self, RpcConfig, RpcServer};
 use crate::status::RpcLoad;
+use crate::version::NodeVersion;
 use molt_consensus::TransactionRelay;
-use molt_runtime::{Genesis, Rejection, Runtime, RuntimeError};
+use molt_runtime::{Genesis, PlanError, Rejection, Runtime, RuntimeError};
 use molt_store::StoreConfig;
-use molt_types::{Address, SignedTransaction, TransactionId};
+use molt_types::{Address, SignedTransaction, TransactionId, UpgradePlan};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -39,6 +44,14 @@ pub struct NodeConfig {
     /// Join a network through the consensus engine; `None`: the single
     /// producer (propose and finalize every `block_time`, no peers).
     pub network: Option<NetworkSettings>,
+    /// This binary's release, commit and protocol version; the release
+    /// decides whether the node may pass an upgrade plan's height.
+    pub version: NodeVersion,
+    /// The admin endpoint's socket (module `admin`); `None`: no endpoint.
+    pub admin_socket: Option<PathBuf>,
+    /// Dev chains only: a protocol upgrade the node schedules in its next
+    /// block unless chain state already holds it (module `halt`).
+    pub schedule_upgrade: Option<UpgradePlan>,
 }
 
 impl NodeConfig {
@@ -46,6 +59,7 @@ impl NodeConfig {
     /// one-validator network (the dev validator key) on the consensus engine.
     pub fn dev(data_dir: PathBuf, port: u16, block_time: Duration) -> Self {
         NodeConfig {
+            admin_socket: Some(data_dir.join(crate::admin::ADMIN_SOCKET)),
             data_dir,
             rpc_addr: SocketAddr::from(([127, 0, 0, 1], port)),
             block_time,
@@ -55,6 +69,8 @@ impl NodeConfig {
             store: StoreConfig::default(),
             rpc: RpcConfig::default(),
             network: Some(NetworkSettings::solo(molt_runtime::dev_validator_key())),
+            version: NodeVersion::of_this_crate(),
+            schedule_upgrade: None,
         }
     }
 }
@@ -74,6 +90,14 @@ pub enum NodeError {
     Task(String),
     #[error("consensus: {0}")]
     Consensus(String),
+    #[error("the upgrade plan cannot be used: {0}")]
+    Plan(#[from] PlanError),
+    #[error("the admin endpoint could not start at {path}: {source}")]
+    Admin {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Why a submitted transaction was not accepted into the mempool.
@@ -104,6 +128,16 @@ pub struct Shared {
     relay: OnceLock<TransactionRelay>,
     /// Block timings and metrics (module `telemetry`).
     pub telemetry: crate::telemetry::Telemetry,
+    /// This binary's version, for `molt_nodeStatus` and the admin endpoint.
+    pub version: NodeVersion,
+    /// Running, halted or ready for an upgrade (module `halt`).
+    upgrade: Mutex<UpgradeState>,
+    /// The latest committed height when this node started.
+    pub started_at_height: u64,
+    /// Becomes the plan once the finalized chain reached a plan's height
+    /// that this binary may not pass (set after a finalized block, or at
+    /// start): the node then halts (module `halt`).
+    pub(crate) halt_signal: watch::Sender<Option<UpgradePlan>>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -119,6 +153,7 @@ impl Shared {
         rpc: RpcConfig,
     ) -> Self {
         Shared {
+            started_at_height: runtime.height(),
             runtime,
             mempool: Mutex::new(mempool),
             journal: Mutex::new(journal),
@@ -128,12 +163,33 @@ impl Shared {
             stopping: watch::channel(false).0,
             relay: OnceLock::new(),
             telemetry: Default::default(),
+            version: NodeVersion::of_this_crate(),
+            upgrade: Mutex::new(UpgradeState::Running),
+            halt_signal: watch::channel(None).0,
         }
     }
 
     /// Relay accepted transactions through `relay` from now on.
     pub(crate) fn set_relay(&self, relay: TransactionRelay) {
         let _ = self.relay.set(relay);
+    }
+
+    /// The node's upgrade state (running, halted, ready).
+    pub fn upgrade_state(&self) -> MutexGuard<'_, UpgradeState> {
+        lock(&self.upgrade)
+    }
+
+    /// Asks the runtime, the source of truth, whether this binary halted
+    /// for an upgrade at the latest finalized block; if so, signals the
+    /// halt (once) and returns the plan.
+    pub(crate) fn check_halt(&self) -> Result<Option<UpgradePlan>, RuntimeError> {
+        let plan = self.runtime.halted_for_upgrade()?;
+        if let Some(plan) = &plan
+            && self.halt_signal.borrow().is_none()
+        {
+            self.halt_signal.send_replace(Some(plan.clone()));
+        }
+        Ok(plan)
     }
 
     /// Admits a transaction that passed the runtime's check: into the
@@ -175,6 +231,7 @@ pub struct NodeHandle {
     pub rpc_addr: SocketAddr,
     producer: tokio::task::JoinHandle<Result<(), NodeError>>,
     server: RpcServer,
+    admin: Option<crate::admin::AdminServer>,
     pub shared: Arc<Shared>,
 }
 
@@ -195,8 +252,16 @@ impl Node {
         let store_config = config.store.clone();
         let mempool_config = config.mempool.clone();
         let rpc_config = config.rpc.clone();
+        let version = config.version.clone();
+        let schedule = config.schedule_upgrade.clone();
         let shared = tokio::task::spawn_blocking(move || -> Result<Shared, NodeError> {
             let runtime = Runtime::open(&data_dir, &genesis, store_config)?;
+            runtime.set_binary_release(&version.release)?;
+            if let Some(plan) = schedule
+                && runtime.upgrade_plan()?.as_ref() != Some(&plan)
+            {
+                runtime.schedule_protocol_upgrade(&plan)?;
+            }
             let (mut journal, contents) = MempoolJournal::open(&data_dir)?;
             let mut pool = Mempool::new(mempool_config);
             let recovered = readmit(&runtime, &mut pool, contents)?;
@@ -217,7 +282,9 @@ impl Node {
                     "mempool recovered from its journal"
                 );
             }
-            Ok(Shared::new(runtime, pool, journal, rpc_config))
+            let mut shared = Shared::new(runtime, pool, journal, rpc_config);
+            shared.version = version;
+            Ok(shared)
         })
         .await
         .map_err(|e| NodeError::Task(e.to_string()))??;
@@ -244,30 +311,47 @@ impl Node {
                 "the genesis names no validator, so this node cannot produce blocks".into(),
             ));
         };
+        let admin = match &config.admin_socket {
+            None => None,
+            Some(path) => Some(
+                crate::admin::serve(path.clone(), Arc::clone(&shared), config.block_time).map_err(
+                    |source| NodeError::Admin {
+                        path: path.clone(),
+                        source,
+                    },
+                )?,
+            ),
+        };
         let rx = shared.stopping.subscribe();
         let producer = match config.network.clone() {
             None => tokio::spawn(produce(Arc::clone(&shared), config, proposer, rx)),
             Some(settings) => {
                 let s = Arc::clone(&shared);
                 let data_dir = config.data_dir.clone();
+                let dir = data_dir.clone();
                 let engine = tokio::task::spawn_blocking(move || {
                     start_engine(
                         &s,
                         &settings,
-                        &data_dir,
+                        &dir,
                         config.block_time,
                         config.max_block_transactions,
                     )
                 })
                 .await
                 .map_err(|e| NodeError::Task(e.to_string()))??;
-                tokio::spawn(follow(engine, rx))
+                // Halted before this start (the old binary restarted at the
+                // halt): the engine still runs, serving finalized blocks to
+                // peers, but the runtime refuses every block past the height.
+                shared.check_halt()?;
+                tokio::spawn(follow(Arc::clone(&shared), data_dir, engine, rx))
             }
         };
         Ok(NodeHandle {
             rpc_addr: server.local_addr,
             producer,
             server,
+            admin,
             shared,
         })
     }
@@ -283,6 +367,9 @@ impl NodeHandle {
             .await
             .unwrap_or_else(|e| Err(NodeError::Task(e.to_string())));
         self.server.stop(Duration::from_secs(5)).await;
+        if let Some(admin) = self.admin {
+            admin.stop().await;
+        }
         result?;
         lock(&self.shared.journal).sync()?;
         Ok(())
@@ -306,13 +393,37 @@ fn now_ms() -> u64 {
 }
 
 /// Runs until the node stops or the engine stops by itself (a fatal error).
+///
+/// When the runtime says this binary halted for an upgrade (block `H` of
+/// the plan is finalized; [`Shared::check_halt`]), the halt (module `halt`:
+/// plan file, checkpoint, `ready`) runs beside the engine: the engine keeps
+/// serving votes and finalized blocks up to `H` to peers that lag, and the
+/// runtime refuses to propose or verify any block past `H`, so this node
+/// never votes past the height. The supervisor then stops the node.
 async fn follow(
+    shared: Arc<Shared>,
+    data_dir: PathBuf,
     mut engine: molt_consensus::EngineHandle,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), NodeError> {
+    let mut halt_signal = shared.halt_signal.subscribe();
+    let halt_shutdown = shutdown.clone();
+    let halt = async move {
+        let plan = loop {
+            if let Some(plan) = halt_signal.borrow_and_update().clone() {
+                break plan;
+            }
+            if halt_signal.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        crate::halt::hold(shared, data_dir, plan, halt_shutdown).await
+    };
     let failed = tokio::select! {
         r = engine.wait() => Some(r),
         _ = shutdown.changed() => None,
+        // `hold` returns when the node stops, or on its own task's failure.
+        r = halt => { r?; None }
     };
     if let Some(r) = failed {
         r.map_err(|e| NodeError::Consensus(e.to_string()))?;
@@ -333,6 +444,10 @@ async fn produce(
     let mut interval = tokio::time::interval(config.block_time);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        if let Some(plan) = shared.runtime.halted_for_upgrade()? {
+            let data_dir = config.data_dir.clone();
+            return crate::halt::hold(shared, data_dir, plan, shutdown).await;
+        }
         tokio::select! {
             _ = interval.tick() => {}
             _ = shutdown.changed() => return Ok(()),

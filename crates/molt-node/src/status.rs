@@ -8,6 +8,9 @@
 //!   subscription ends when its client unsubscribes or its connection closes,
 //!   so with no client connected this is 0;
 //! - `mempool`: transactions waiting for a block and their encoded bytes;
+//! - `version`: this binary's release, commit and protocol version;
+//! - `upgrade`: `running`, `halted` or `ready` for a protocol upgrade, and
+//!   the plan in chain state (see the `halt` module);
 //! - `journal`: records in the mempool journal and what the node recovered
 //!   from it when it started (see the `journal` module).
 //!
@@ -15,7 +18,9 @@
 //! long as it lives, so a count cannot drift from what exists.
 
 use crate::producer::Shared;
-use molt_rpc_types::{JournalStatus, MempoolStatus, NodeStatus, RecoveredAtStart, RpcStatus};
+use molt_rpc_types::{
+    JournalStatus, MempoolStatus, NodeStatus, RecoveredAtStart, RpcStatus, UpgradeStatus,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -67,8 +72,18 @@ pub fn node_status(s: &Shared) -> NodeStatus {
         });
     let journal = s.journal.lock().unwrap_or_else(|p| p.into_inner());
     let recovered = journal.recovered();
+    let upgrade = match &*s.upgrade_state() {
+        crate::halt::UpgradeState::Running => "running",
+        crate::halt::UpgradeState::Halted { .. } => "halted",
+        crate::halt::UpgradeState::Ready { .. } => "ready",
+    };
     NodeStatus {
         height: s.runtime.height(),
+        version: s.version.clone(),
+        upgrade: UpgradeStatus {
+            state: upgrade.into(),
+            plan: s.runtime.upgrade_plan().ok().flatten(),
+        },
         rpc: RpcStatus {
             connections: s.load.connections.get(),
             max_connections: s.rpc.max_connections.get(),

@@ -645,6 +645,10 @@ pub struct JournalStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeStatus {
     pub height: u64,
+    /// This binary's release, commit and protocol version.
+    pub version: NodeVersion,
+    /// Where the node stands on protocol upgrades.
+    pub upgrade: UpgradeStatus,
     pub rpc: RpcStatus,
     pub mempool: MempoolStatus,
     pub journal: JournalStatus,
@@ -782,6 +786,27 @@ impl From<&PayloadSimulation> for GovSimulationView {
                 Some((_, f)) => StatusView::Failure(FailureView::from(f)),
             },
             failed_step: s.failure.as_ref().map(|(step, _)| step.name().to_string()),
+/// The release, commit and protocol version of a node binary: what
+/// `molt --version --json`, the admin endpoint and `molt_nodeStatus` report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeVersion {
+    /// The release (semver), compared with upgrade plans.
+    pub release: String,
+    /// The source commit it was built from, or `unknown`.
+    pub commit: String,
+    /// The state machine's rules version ([`molt_runtime::PROTOCOL_VERSION`]).
+    pub protocol: u32,
+}
+
+impl NodeVersion {
+    /// This crate's version (the workspace's), commit unknown: for nodes
+    /// started from code (tests, benches); the `molt` binary passes its own
+    /// build's.
+    pub fn of_this_crate() -> Self {
+        NodeVersion {
+            release: env!("CARGO_PKG_VERSION").into(),
+            commit: "unknown".into(),
+            protocol: molt_runtime::PROTOCOL_VERSION,
         }
     }
 }
@@ -948,4 +973,11 @@ pub struct ProtocolUpgradeView {
     pub version: String,
     pub height: u64,
     pub binary_hash: Digest,
+/// `molt_nodeStatus` `upgrade`: `state` is `running`, `halted` (at the
+/// plan's height, plan file or checkpoint not written yet) or `ready` (for
+/// the binary to be replaced); `plan` is the plan in finalized chain state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeStatus {
+    pub state: String,
+    pub plan: Option<molt_types::UpgradePlan>,
 }

@@ -126,6 +126,7 @@ impl Runtime {
         let read = state.read();
         let height = parent.height + 1;
         let mut overlay = Overlay::new(read);
+        self.check_halt(&overlay, height)?;
         let (params, epoch) =
             crate::governance::begin_block(&mut overlay, height, self.genesis_params())?;
         let validators: Vec<Validator> = read_record(&overlay, VALIDATORS_KEY)?.unwrap_or_default();
@@ -184,8 +185,11 @@ impl Runtime {
                 },
             }
         }
-        for (key, value) in self.take_staged_writes() {
-            overlay.put(key, value);
+        for (key, value) in self.staged_writes() {
+            // Once on this branch (the parent's state holds it), not again.
+            if overlay.get(&key)?.as_deref() != Some(value.as_slice()) {
+                overlay.put(key, value);
+            }
         }
         let batch = overlay.into_batch();
         let prepared = match state {
@@ -441,6 +445,7 @@ impl StateMachine for Runtime {
             }
             aux
         })?;
+        self.settle_staged_writes()?;
         // Keep only the descendants of the finalized block.
         let mut pending = self.pending_lock();
         pending.remove(id);

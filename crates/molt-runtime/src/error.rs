@@ -66,4 +66,15 @@ pub enum RuntimeError {
         "the node's own state failed during execution: {0}; the block is aborted, restart the node"
     )]
     HostFault(String),
+    /// The chain passed an upgrade plan's height and this binary is older
+    /// than the plan's release (see the `halt` module): not a verdict on the
+    /// block, a refusal to judge it.
+    #[error(
+        "halted for a protocol upgrade: blocks after height {} need release {} or later, and this binary is {running}; install molt {} (molt-visor switches at the height)",
+        plan.height, plan.version, plan.version
+    )]
+    HaltedForUpgrade {
+        plan: Box<molt_types::UpgradePlan>,
+        running: String,
+    },
 }

@@ -20,6 +20,7 @@ mod framework;
 mod genesis;
 mod gov_simulate;
 mod governance;
+mod halt;
 mod host;
 mod machine;
 mod overlay;
@@ -44,9 +45,11 @@ pub use gov_simulate::{
     UpgradeCheck,
 };
 pub use governance::{MAX_VALIDATORS, check_validators, governance_package_id};
+pub use halt::{PROTOCOL_VERSION, PlanError, UPGRADE_PLAN_KEY, check_plan, parse_release};
 pub use machine::{
     Finalized, InvalidBlock, Proposal, ProposeContext, StateMachine, Verdict, VerifyContext,
 };
+pub use molt_types::UpgradePlan;
 pub use molt_types::UpgradePolicy;
 pub use params::{ChainParams, ParamsError, VmLimits};
 pub use query::{Query, StorageQueryError};

@@ -21,7 +21,7 @@ use molt_vm::{CallContext, CallTarget, Vm};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 pub(crate) const AUX_BLOCKS: &str = "blocks";
 pub(crate) const AUX_RECEIPTS: &str = "receipts";
@@ -109,6 +109,8 @@ pub struct Runtime {
     pending: Mutex<BTreeMap<BlockId, PendingBlock>>,
     pub(crate) executions: AtomicU64,
     staged: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// This binary's release, for the upgrade halt (module `halt`).
+    pub(crate) release: RwLock<semver::Version>,
 }
 
 impl Runtime {
@@ -138,6 +140,10 @@ impl Runtime {
             pending: Mutex::new(BTreeMap::new()),
             executions: AtomicU64::new(0),
             staged: Mutex::new(Vec::new()),
+            release: RwLock::new(
+                semver::Version::parse(env!("CARGO_PKG_VERSION"))
+                    .unwrap_or_else(|_| semver::Version::new(0, 0, 0)),
+            ),
         };
         match rt.store.get_aux(AUX_CHAIN, CHAIN_INFO_KEY)? {
             None => rt.write_genesis(genesis)?,
@@ -298,13 +304,15 @@ impl Runtime {
     /// Writes `value` at the chain-state `key` at the end of the next block
     /// this runtime executes, as a governance action will: for tests of
     /// parameters in state, before the framework exists. Every runtime that
-    /// executes that block must be given the same writes.
+    /// executes that block must be given the same writes. The write stays
+    /// staged until a finalized block holds it: a proposed or verified block
+    /// that is discarded (it lost its view) does not take it away.
     #[doc(hidden)]
     pub fn stage_chain_write(&self, key: Vec<u8>, value: Vec<u8>) {
-        self.staged
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((key, value));
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        // A later write of the same key replaces the earlier one.
+        staged.retain(|(k, _)| *k != key);
+        staged.push((key, value));
     }
 
     /// [`Runtime::stage_chain_write`] of new chain parameters.
@@ -313,8 +321,31 @@ impl Runtime {
         self.stage_chain_write(PARAMS_KEY.to_vec(), codec::encode(params));
     }
 
-    pub(crate) fn take_staged_writes(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
-        std::mem::take(&mut *self.staged.lock().unwrap_or_else(|p| p.into_inner()))
+    /// The staged writes: every block this runtime executes (proposed or
+    /// verified, on any branch) carries those its parent's state does not
+    /// hold yet, so a block that loses to a sibling does not lose them.
+    pub(crate) fn staged_writes(&self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.staged
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// After a finalize: the writes the finalized state holds are done.
+    pub(crate) fn settle_staged_writes(&self) -> Result<(), RuntimeError> {
+        let mut staged = self.staged.lock().unwrap_or_else(|p| p.into_inner());
+        if staged.is_empty() {
+            return Ok(());
+        }
+        let state = crate::overlay::Overlay::new(self.store());
+        let mut keep = Vec::new();
+        for (key, value) in staged.drain(..) {
+            if state.get(&key)?.as_deref() != Some(value.as_slice()) {
+                keep.push((key, value));
+            }
+        }
+        *staged = keep;
+        Ok(())
     }
 
     pub fn store(&self) -> &Store {

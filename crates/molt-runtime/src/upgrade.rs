@@ -222,7 +222,9 @@ impl Executor<'_> {
             version: latest.version + 1,
             edition,
             checksum,
-            owner: latest.owner,
+            // Aleo's `program_owner`: who submitted this version, not who
+            // published the first one (the cap may have changed hands).
+            owner: sender,
             interface,
             height: env.height,
             transaction: *id,

@@ -712,9 +712,11 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
 
             #[cfg(target_arch = "wasm32")]
             #[allow(unsafe_code)]
+            // No `#[used]`: on wasm32 a link-section static is kept as the
+            // custom section anyway, and `#[used]` would also keep a second
+            // copy in the data section, where `dep_only` sees it as code.
             #[unsafe(link_section = "molt:interface")]
-            #[used]
-            static __MOLT_INTERFACE: [u8; #len] = *#bytes_lit;
+            static __MOLT_INTERFACE: [u8; #len] = [#(#bytes),*];
 
             /// The borsh-encoded interface this module carries on wasm32.
             #[cfg(not(target_arch = "wasm32"))]

@@ -148,6 +148,12 @@ pub enum StoreError {
          read version {version} from a committed snapshot (`Store::snapshot`, `Snapshot::get_at`)"
     )]
     Superseded { version: u64, latest: u64 },
+
+    #[error(
+        "the checkpoint {path} could not be written: {reason}; nothing was kept and the store is \
+         unchanged (free disk space or choose another place, then try again)"
+    )]
+    Checkpoint { path: PathBuf, reason: String },
 }
 
 impl StoreError {

@@ -92,6 +92,15 @@
 //! commit. [`StoreError::is_storage_failure`] tells such errors from the
 //! caller's mistakes.
 //!
+//! # Checkpoints
+//!
+//! [`Store::checkpoint`] writes a whole, openable copy of the database file
+//! while the store stays open, between commits, atomically (a temporary
+//! file renamed into place): copy-on-write (`FICLONE`) where the filesystem
+//! supports it, a kernel copy elsewhere ([`CheckpointMethod`]). The node
+//! takes one at a protocol-upgrade halt so that a new binary that fails can
+//! be rolled back to the halt height.
+//!
 //! # Fault injection (feature `test-utils`)
 //!
 //! `FaultyBackend` is a redb storage backend over a real file that fails
@@ -110,6 +119,7 @@
 //! `docs/decisions/0003-state-store.md` and `src/schema.rs`.
 
 mod batch;
+mod checkpoint;
 mod config;
 mod error;
 #[cfg(feature = "test-utils")]
@@ -127,6 +137,7 @@ pub use batch::{
     AuxBatch, MAX_AUX_KEY_BYTES, MAX_AUX_VALUE_BYTES, MAX_KEY_BYTES, MAX_NAMESPACE_BYTES,
     MAX_VALUE_BYTES, WriteBatch,
 };
+pub use checkpoint::{Checkpoint, CheckpointMethod};
 pub use config::StoreConfig;
 pub use error::{ProofError, Result, StoreError};
 #[cfg(feature = "test-utils")]

@@ -94,10 +94,10 @@ impl Versions {
 /// Commits, applies and pruning are serialized by an internal lock.
 pub struct Store {
     db: Database,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
     config: StoreConfig,
     id: u64,
-    writer: Mutex<()>,
+    pub(crate) writer: Mutex<()>,
     versions: RwLock<Versions>,
     /// Faults armed on keys (feature `test-utils`, [`Store::open_with_faults`]).
     #[cfg(feature = "test-utils")]

@@ -20,6 +20,7 @@ pub mod codec;
 mod digest;
 mod event;
 mod policy;
+mod protocol;
 
 #[cfg(feature = "std")]
 mod block;
@@ -37,6 +38,7 @@ pub use codec::{CodecError, decode, encode};
 pub use digest::{Digest, DigestParseError, sha3_256, sha3_256_tagged};
 pub use event::Event;
 pub use policy::{PolicyParseError, UpgradePolicy};
+pub use protocol::UpgradePlan;
 
 #[cfg(feature = "std")]
 pub use block::{Block, BlockHeader, BlockId, receipts_root, transactions_root};

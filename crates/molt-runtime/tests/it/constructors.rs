@@ -119,6 +119,10 @@ fn a_forged_module_cannot_upgrade_an_admin_package_as_a_non_admin() {
     );
     let r = upgrade(&c, &dev_key(1), pkg, wasm("ctor_admin"));
     assert_eq!(r.status, ExecutionStatus::Success, "{r:?}");
+    // Each version's owner is the account that submitted it.
+    let (_, versions) = c.rt.package_history(&pkg).unwrap().unwrap();
+    let owners: Vec<Address> = versions.iter().map(|v| v.owner).collect();
+    assert_eq!(owners, [dev_key(0).address(), dev_key(1).address()]);
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod faults;
 mod forge;
 mod governance;
 mod griefing;
+mod halt;
 mod machine;
 mod program_upgrades;
 mod programs;

@@ -457,3 +457,49 @@ fn a_dependency_upgrade_does_not_relink_its_dependents() {
         "{r:?}"
     );
 }
+
+#[test]
+fn dep_only_accepts_an_sdk_built_clients_dependency_bump_and_nothing_else() {
+    // counter at 0xc0 with versions 1 and 2; counter_client links version 1,
+    // counter_client_dep2 is the same source linking version 2.
+    let mut genesis = Genesis::dev();
+    genesis.packages.push(GenesisPackage {
+        address: Address::reserved(0xc0),
+        module: wasm("counter_v1"),
+        owner: dev_key(0).address(),
+    });
+    let c = Chain::with_genesis(&genesis);
+    let owner = dev_key(0);
+    let counter = Address::reserved(0xc0);
+    assert_eq!(
+        upgrade(&c, &owner, counter, wasm("counter_v2")).status,
+        ExecutionStatus::Success
+    );
+    let client = c.publish(&owner, "counter_client");
+    let cap =
+        c.rt.package_history(&client)
+            .unwrap()
+            .unwrap()
+            .0
+            .cap
+            .unwrap();
+    let r = c.run(
+        &owner,
+        TransactionPayload::RestrictUpgradePolicy {
+            cap,
+            policy: UpgradePolicy::DepOnly,
+        },
+    );
+    assert_eq!(r.status, ExecutionStatus::Success, "{r:?}");
+
+    // Any other change is rejected: new code, or the dependency going back.
+    let r = upgrade(&c, &owner, client, wasm("counter_v1"));
+    assert!(!violations(&r).is_empty());
+    let r = upgrade(&c, &owner, client, wasm("counter_client_dep2"));
+    assert_eq!(r.status, ExecutionStatus::Success, "{r:?}");
+    let r = upgrade(&c, &owner, client, wasm("counter_client"));
+    assert!(!violations(&r).is_empty(), "a dependency never goes down");
+    let latest = c.rt.package(&client).unwrap().unwrap();
+    assert_eq!(latest.version, 2);
+    assert_eq!(latest.interface.dependencies[0].version, 2);
+}

@@ -1,6 +1,7 @@
 //! Integration tests of `molt-store`, one binary (see the modules).
 
 mod basics;
+mod checkpoint;
 mod crash;
 mod faults;
 mod forks;

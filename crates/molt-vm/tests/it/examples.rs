@@ -20,6 +20,7 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("ctor_custom", "ctor_custom"),
     ("ctor_custom_nodelay", "ctor_custom"),
     ("counter_client", "counter_client"),
+    ("counter_client_dep2", "counter_client"),
     ("upgrader_multisig", "upgrader_multisig"),
     ("upgrader_timelock", "upgrader_timelock"),
     ("conformance_probe", "conformance_probe"),

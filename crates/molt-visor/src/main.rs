@@ -1,0 +1,5 @@
+//! The `molt-visor` command.
+
+fn main() -> std::process::ExitCode {
+    molt_visor::main()
+}
