@@ -13,6 +13,7 @@
 
 mod build;
 mod chain;
+mod gov;
 mod inspect;
 mod keys;
 mod lockfile;
@@ -155,6 +156,9 @@ enum Command {
     /// Read chain data.
     #[command(subcommand)]
     Query(chain::QueryCommand),
+    /// Governance: simulate a payload's resolution.
+    #[command(subcommand)]
+    Gov(gov::GovCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -280,6 +284,7 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
         Command::Cap(cmd) => upgrade::cap(&ctx(), cmd),
         Command::Tx(TxCommand::Status { id }) => chain::tx_status(&ctx(), &id),
         Command::Query(q) => chain::query(&ctx(), q),
+        Command::Gov(cmd) => gov::run(&ctx(), cmd),
     }
 }
 

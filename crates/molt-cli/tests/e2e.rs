@@ -610,3 +610,71 @@ fn dry_runs_report_what_the_block_then_does_and_change_nothing() {
         1
     );
 }
+
+#[test]
+fn gov_simulate_reports_a_payloads_effects_and_its_failure() {
+    use molt_payload::{Action, Payload};
+    let dir = tempfile::tempdir().unwrap();
+    let node = DevNode::start(dir.path(), free_port());
+    let height = |n: &DevNode| {
+        n.ok(&["query", "block", "latest"])["height"]
+            .as_u64()
+            .unwrap()
+    };
+
+    let end = dir.path().join("end.payload");
+    std::fs::write(&end, Payload::new(vec![Action::EndEpoch]).encode()).unwrap();
+    let sim = node.ok(&["gov", "simulate", "--payload", end.to_str().unwrap()]);
+    assert_eq!(sim["status"], json!("success"), "{sim}");
+    assert_eq!(sim["ends_epoch"], json!(true));
+    assert_eq!(sim["actions"], json!(["end_epoch"]));
+    assert!(sim["block"]["parent_height"].as_u64().unwrap() <= height(&node));
+
+    // Hex text works too; an unknown proposal is the node's not-found.
+    let hex_file = dir.path().join("end.hex");
+    let hex_text = format!(
+        "0x{}\n",
+        hex::encode(Payload::new(vec![Action::EndEpoch]).encode())
+    );
+    std::fs::write(&hex_file, hex_text).unwrap();
+    let again = node.ok(&["gov", "simulate", "--payload", hex_file.to_str().unwrap()]);
+    assert_eq!(again["execution_hash"], sim["execution_hash"]);
+    let (code, text) = node
+        .molt(&[
+            "gov",
+            "simulate",
+            "--payload",
+            end.to_str().unwrap(),
+            "--proposal-id",
+            "7",
+        ])
+        .unwrap_err();
+    assert_eq!(code, 1);
+    assert_eq!(
+        error_doc(&text)["rpc_error"]["code"],
+        json!(-32002),
+        "{text}"
+    );
+
+    // An incompatible framework upgrade: exit 1, the report in the document.
+    let bad = dir.path().join("bad.payload");
+    let module = molt_build::example("counter_v1").unwrap();
+    let payload = Payload::new(vec![Action::UpgradePackage {
+        package: molt_types::Address::reserved(1),
+        module,
+    }]);
+    std::fs::write(&bad, payload.encode()).unwrap();
+    let (code, text) = node
+        .molt(&["gov", "simulate", "--payload", bad.to_str().unwrap()])
+        .unwrap_err();
+    assert_eq!(code, 1);
+    let doc = error_doc(&text);
+    assert_eq!(doc["failed_step"], json!("resolve"), "{doc}");
+    assert_eq!(doc["compatibility"][0]["compatible"], json!(false));
+    assert!(
+        !doc["compatibility"][0]["violations"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

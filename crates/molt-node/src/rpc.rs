@@ -24,9 +24,10 @@ use jsonrpsee::server::RpcModule;
 use jsonrpsee::types::{ErrorObjectOwned, Params};
 use molt_rpc_types::{
     AccountView, BlockRef, BlockView, ChainInfo, ErrorCode, EventNotice, GetAccount, GetBlock,
-    GetChainInfo, GetModule, GetPackage, GetStorage, GetTransaction, Hex, Method, ModuleView,
-    PackageView, ReceiptView, Request, SimulateTransaction, SimulatedBlockView, SimulationView,
-    StorageView, SubmitTransaction, TransactionLookup, TransactionView, View, ViewResult,
+    GetChainInfo, GetModule, GetPackage, GetStorage, GetTransaction, GovSimulate,
+    GovSimulationView, Hex, Method, ModuleView, PackageView, ReceiptView, Request,
+    SimulateTransaction, SimulatedBlockView, SimulationView, StorageView, SubmitTransaction,
+    TransactionLookup, TransactionView, View, ViewResult,
 };
 use molt_runtime::{ProducedBlock, Query, SimulationOutcome, StorageQueryError, ViewError};
 use molt_types::{Digest, SignedTransaction};
@@ -210,6 +211,29 @@ fn simulate(s: &Shared, r: SimulateTransaction) -> Answer<SimulationView> {
     }
 }
 
+/// Simulates resolving a governance payload, as a new proposal or as an
+/// existing one, on a throw-away fork of the latest committed state, one
+/// pinned snapshot (`Query::simulate_payload`); nothing is written. A
+/// payload that fails is a result with the failure, not an error.
+fn gov_simulate(s: &Shared, r: GovSimulate) -> Answer<GovSimulationView> {
+    let q = query(s)?;
+    if let Some(id) = r.proposal
+        && !q.governance_proposal_exists(id).map_err(internal)?
+    {
+        return Err(err(
+            ErrorCode::NotFound,
+            format!(
+                "no governance proposal with id {id} at height {}; leave the id out to simulate the payload as a new proposal",
+                q.height()
+            ),
+        ));
+    }
+    let sim = q
+        .simulate_payload(&r.payload, r.proposal)
+        .map_err(internal)?;
+    Ok(GovSimulationView::from(&sim))
+}
+
 fn get_package(s: &Shared, r: GetPackage) -> Answer<PackageView> {
     let q = query(s)?;
     let Some((record, versions)) = q.package_history(&r.id).map_err(internal)? else {
@@ -331,6 +355,7 @@ pub fn module(
     register(&mut m, view)?;
     register(&mut m, submit)?;
     register(&mut m, simulate)?;
+    register(&mut m, gov_simulate)?;
     register(&mut m, |s, _: molt_rpc_types::GetNodeStatus| {
         Ok(crate::status::node_status(s))
     })?;

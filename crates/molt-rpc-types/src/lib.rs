@@ -41,12 +41,9 @@ pub use hex_bytes::Hex;
 pub use method::Method;
 pub use params::{
     BlockRef, GetAccount, GetBlock, GetChainInfo, GetModule, GetNodeStatus, GetPackage, GetStorage,
-    GetTransaction, Request, SimulateTransaction, SubmitTransaction, View,
+    GetTransaction, GovSimulate, Request, SimulateTransaction, SubmitTransaction, View,
 };
 pub use results::{
     AccountView, BlockTransactions, BlockView, ChainInfo, EventNotice, FailureKind, FailureView,
-    JournalStatus, MempoolStatus, ModuleView, NodeStatus, NodeVersion, PackageVersionView,
-    PackageView, PayloadView, ReceiptView, RecoveredAtStart, RpcStatus, SimulatedBlockView,
-    SimulationView, StatusView, StorageView, TicketView, TransactionLookup, TransactionView,
-    UpgradeCapView, UpgradeStatus, ViewResult,
+    GovSimulationView, JournalStatus, MempoolStatus, ModuleView, NodeStatus, NodeVersion, PackageVersionView, PackageView, ParamChangeView, ParamsChangeView, PayloadView, ProtocolUpgradeView, ReceiptView, RecoveredAtStart, RpcStatus, SimulatedBlockView, SimulatedUpgradeView, SimulationView, StatusView, StorageView, TicketView, TransactionLookup, TransactionView, UpgradeCapView, UpgradeCheckView, UpgradeStatus, ValidatorView, ValidatorsChangeView, ViewResult, ViolationView,
 };

@@ -16,6 +16,7 @@ pub enum Method {
     View,
     SubmitTransaction,
     SimulateTransaction,
+    GovSimulate,
     Discover,
     SubscribeBlocks,
     SubscribeEvents,
@@ -24,7 +25,7 @@ pub enum Method {
 
 impl Method {
     /// All methods, in the order of the OpenRPC document.
-    pub const ALL: [Method; 14] = [
+    pub const ALL: [Method; 15] = [
         Method::ChainInfo,
         Method::GetBlock,
         Method::GetTransaction,
@@ -35,6 +36,7 @@ impl Method {
         Method::View,
         Method::SubmitTransaction,
         Method::SimulateTransaction,
+        Method::GovSimulate,
         Method::Discover,
         Method::SubscribeBlocks,
         Method::SubscribeEvents,
@@ -54,6 +56,7 @@ impl Method {
             Method::View => "molt_view",
             Method::SubmitTransaction => "molt_submitTransaction",
             Method::SimulateTransaction => "molt_simulateTransaction",
+            Method::GovSimulate => "molt_govSimulate",
             Method::Discover => "rpc.discover",
             Method::SubscribeBlocks => "molt_subscribeBlocks",
             Method::SubscribeEvents => "molt_subscribeEvents",

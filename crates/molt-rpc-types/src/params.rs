@@ -363,6 +363,34 @@ impl Request for SimulateTransaction {
     }
 }
 
+/// `molt_govSimulate [payload, proposal?]`: a governance payload's bytes
+/// (`molt-payload`'s encoding, in hex) and optionally the id of the
+/// proposal to resolve it as. Without an id it is simulated as a new
+/// proposal; with one, as that proposal (which must approve the payload's
+/// hash: the chain keeps only the hash, so the bytes are always needed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GovSimulate {
+    pub payload: Vec<u8>,
+    pub proposal: Option<u64>,
+}
+
+impl Request for GovSimulate {
+    const METHOD: Method = Method::GovSimulate;
+    type Result = results::GovSimulationView;
+    fn to_positional(&self) -> Value {
+        match self.proposal {
+            Some(id) => json!([hex0x(&self.payload), id]),
+            None => json!([hex0x(&self.payload)]),
+        }
+    }
+    fn from_positional(p: &[Value]) -> Result<Self, ParamError> {
+        Ok(GovSimulate {
+            payload: hex_bytes(p, 0, "payload")?,
+            proposal: opt_u64(p, 1, "proposal")?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,6 +428,14 @@ mod tests {
         });
         round_trip(SubmitTransaction {
             transaction: vec![1, 2, 3],
+        });
+        round_trip(GovSimulate {
+            payload: vec![4, 5],
+            proposal: Some(7),
+        });
+        round_trip(GovSimulate {
+            payload: vec![],
+            proposal: None,
         });
     }
 

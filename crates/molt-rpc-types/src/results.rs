@@ -7,8 +7,8 @@
 use crate::hex_bytes::Hex;
 use molt_interface::Interface;
 use molt_runtime::{
-    Account, ChainParams, PackageRecord, PackageVersion, ReceiptRecord, SimulatedBlock, UpgradeCap,
-    Validator,
+    Account, ChainParams, PackageCheck, PackageRecord, PackageVersion, PayloadSimulation,
+    ReceiptRecord, SimulatedBlock, UpgradeCap, UpgradeCheck, Validator,
 };
 use molt_types::{
     Address, Block, BlockId, ChainId, Digest, Event, ExecutionStatus, FailureReason, PublicKey,
@@ -17,6 +17,7 @@ use molt_types::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// `molt_chainInfo`: the chain at its latest committed block, all from one
 /// snapshot (the mempool size is read beside it).
@@ -698,6 +699,93 @@ mod tests {
     }
 }
 
+/// `molt_govSimulate`: what resolving a governance payload would do, on a
+/// throw-away fork of the latest committed state (molt-runtime's
+/// `Query::simulate_payload`); nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GovSimulationView {
+    /// The block the resolve ran as, and the committed state it forked.
+    pub block: SimulatedBlockView,
+    /// The proposal resolved: the one asked for, or the id a new proposal
+    /// got on the fork.
+    pub proposal: u64,
+    /// SHA3-256 of the payload's bytes (what a proposal must approve).
+    pub execution_hash: Digest,
+    /// The kinds of the payload's actions, in order (empty if the bytes do
+    /// not decode as a payload).
+    pub actions: Vec<String>,
+    /// Each `upgrade_package` action's compatibility check against the
+    /// package version in force, even if the resolve fails.
+    pub compatibility: Vec<UpgradeCheckView>,
+    /// The packages the resolve upgraded.
+    pub upgrades: Vec<SimulatedUpgradeView>,
+    /// The parameters the resolve scheduled for the next epoch, if any.
+    pub params: Option<ParamsChangeView>,
+    /// The validator set the resolve scheduled for the next epoch, if any.
+    pub validators: Option<ValidatorsChangeView>,
+    /// The block after the resolve's starts a new epoch.
+    pub ends_epoch: bool,
+    /// The execution hash approved next (a chained payload).
+    pub next_step: Option<Digest>,
+    /// The protocol upgrades the payload asks for.
+    pub protocol_upgrades: Vec<ProtocolUpgradeView>,
+    /// The resolve's events (none if anything failed).
+    pub events: Vec<Event>,
+    /// Gas of the resolve call (without a transaction's intrinsic gas).
+    pub gas_used: u64,
+    /// `"success"`, or the first failure.
+    pub status: StatusView,
+    /// Where the failure happened: `propose`, `vote` or `resolve`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_step: Option<String>,
+}
+
+impl From<&PayloadSimulation> for GovSimulationView {
+    fn from(s: &PayloadSimulation) -> Self {
+        GovSimulationView {
+            block: SimulatedBlockView::from(&s.block),
+            proposal: s.proposal,
+            execution_hash: s.execution_hash,
+            actions: s.actions.iter().map(|a| a.to_string()).collect(),
+            compatibility: s.compatibility.iter().map(UpgradeCheckView::from).collect(),
+            upgrades: s
+                .upgrades
+                .iter()
+                .map(|u| SimulatedUpgradeView {
+                    package: u.package,
+                    from_version: u.from_version,
+                    from_checksum: u.from_checksum,
+                    to_version: u.to_version,
+                    to_checksum: u.to_checksum,
+                    to_package_id: u.to_package_id,
+                })
+                .collect(),
+            params: s
+                .params
+                .as_ref()
+                .map(|(old, new)| ParamsChangeView::new(old, new)),
+            validators: s
+                .validators
+                .as_ref()
+                .map(|(old, new)| ValidatorsChangeView::new(old, new)),
+            ends_epoch: s.ends_epoch,
+            next_step: s.next_step,
+            protocol_upgrades: s
+                .protocol_upgrades
+                .iter()
+                .map(|p| ProtocolUpgradeView {
+                    version: p.version.clone(),
+                    height: p.height,
+                    binary_hash: p.binary_hash,
+                })
+                .collect(),
+            events: s.events.clone(),
+            gas_used: s.gas_used,
+            status: match &s.failure {
+                None => StatusView::Success,
+                Some((_, f)) => StatusView::Failure(FailureView::from(f)),
+            },
+            failed_step: s.failure.as_ref().map(|(step, _)| step.name().to_string()),
 /// The release, commit and protocol version of a node binary: what
 /// `molt --version --json`, the admin endpoint and `molt_nodeStatus` report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -723,6 +811,168 @@ impl NodeVersion {
     }
 }
 
+/// One violation of a compatibility report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViolationView {
+    /// `E0301`, ...
+    pub code: String,
+    pub title: String,
+    pub declaration: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub hint: String,
+}
+
+/// An `upgrade_package` action checked against the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpgradeCheckView {
+    /// The package as the action names it.
+    pub package: Address,
+    /// SHA3-256 of the new module.
+    pub checksum: Digest,
+    /// Checked, and no violations (under `compatible`).
+    pub compatible: bool,
+    /// The version it was checked against.
+    pub from_version: Option<u64>,
+    pub from_checksum: Option<Digest>,
+    pub violations: Vec<ViolationView>,
+    /// Why it could not be checked (unknown or non-framework package,
+    /// invalid module, missing dependency).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl From<&PackageCheck> for UpgradeCheckView {
+    fn from(c: &PackageCheck) -> Self {
+        let mut v = UpgradeCheckView {
+            package: c.package,
+            checksum: c.checksum,
+            compatible: c.is_compatible(),
+            from_version: None,
+            from_checksum: None,
+            violations: Vec::new(),
+            error: None,
+        };
+        match &c.check {
+            UpgradeCheck::Checked {
+                from_version,
+                from_checksum,
+                report,
+            } => {
+                v.from_version = Some(*from_version);
+                v.from_checksum = Some(*from_checksum);
+                v.violations = report
+                    .violations
+                    .iter()
+                    .map(|x| ViolationView {
+                        code: x.code.code().to_string(),
+                        title: x.code.title().to_string(),
+                        declaration: x.declaration.clone(),
+                        old: x.old.clone(),
+                        new: x.new.clone(),
+                        hint: x.hint.clone(),
+                    })
+                    .collect();
+            }
+            UpgradeCheck::Unchecked { reason } => v.error = Some(reason.clone()),
+        }
+        v
+    }
+}
+
+/// A package the resolve upgraded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulatedUpgradeView {
+    pub package: Address,
+    pub from_version: u64,
+    pub from_checksum: Digest,
+    pub to_version: u64,
+    pub to_checksum: Digest,
+    pub to_package_id: Address,
+}
+
+/// One top-level chain parameter that changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamChangeView {
+    pub name: String,
+    pub old: Value,
+    pub new: Value,
+}
+
+/// Parameters in force and those scheduled, with the fields that differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamsChangeView {
+    pub in_force: ChainParams,
+    pub scheduled: ChainParams,
+    /// The top-level fields that differ, by name.
+    pub changed: Vec<ParamChangeView>,
+}
+
+impl ParamsChangeView {
+    pub fn new(old: &ChainParams, new: &ChainParams) -> Self {
+        let fields = |p: &ChainParams| match serde_json::to_value(p) {
+            Ok(Value::Object(m)) => m.into_iter().collect::<BTreeMap<String, Value>>(),
+            _ => BTreeMap::new(),
+        };
+        let (a, b) = (fields(old), fields(new));
+        let changed = a
+            .iter()
+            .filter_map(|(name, o)| {
+                let n = b.get(name).cloned().unwrap_or(Value::Null);
+                (*o != n).then(|| ParamChangeView {
+                    name: name.clone(),
+                    old: o.clone(),
+                    new: n,
+                })
+            })
+            .collect();
+        ParamsChangeView {
+            in_force: old.clone(),
+            scheduled: new.clone(),
+            changed,
+        }
+    }
+}
+
+/// The validator set in force and the one scheduled, with the difference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidatorsChangeView {
+    pub in_force: Vec<ValidatorView>,
+    pub scheduled: Vec<ValidatorView>,
+    /// In the scheduled set only.
+    pub added: Vec<Address>,
+    /// In the set in force only.
+    pub removed: Vec<Address>,
+    /// In both, with another voting power: `(address, old, new)`.
+    pub power_changed: Vec<(Address, u64, u64)>,
+}
+
+impl ValidatorsChangeView {
+    pub fn new(old: &[Validator], new: &[Validator]) -> Self {
+        let a: BTreeMap<Address, u64> = old.iter().map(|v| (v.address, v.voting_power)).collect();
+        let b: BTreeMap<Address, u64> = new.iter().map(|v| (v.address, v.voting_power)).collect();
+        ValidatorsChangeView {
+            in_force: old.iter().map(Into::into).collect(),
+            scheduled: new.iter().map(Into::into).collect(),
+            added: b.keys().filter(|k| !a.contains_key(k)).copied().collect(),
+            removed: a.keys().filter(|k| !b.contains_key(k)).copied().collect(),
+            power_changed: a
+                .iter()
+                .filter_map(|(k, p)| match b.get(k) {
+                    Some(q) if q != p => Some((*k, *p, *q)),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A `schedule_protocol_upgrade` action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProtocolUpgradeView {
+    pub version: String,
+    pub height: u64,
+    pub binary_hash: Digest,
 /// `molt_nodeStatus` `upgrade`: `state` is `running`, `halted` (at the
 /// plan's height, plan file or checkpoint not written yet) or `ready` (for
 /// the binary to be replaced); `plan` is the plan in finalized chain state.

@@ -18,6 +18,7 @@ mod error;
 pub mod execute;
 mod framework;
 mod genesis;
+mod gov_simulate;
 mod governance;
 mod halt;
 mod host;
@@ -38,6 +39,10 @@ pub use framework::{
 pub use genesis::{
     DEV_ACCOUNT_BALANCE, DEV_ACCOUNTS, Genesis, GenesisPackage, Validator, dev_key,
     dev_validator_key,
+};
+pub use gov_simulate::{
+    PackageCheck, PayloadSimulation, ProtocolUpgradeRequest, SimulatedUpgrade, SimulationStep,
+    UpgradeCheck,
 };
 pub use governance::{MAX_VALIDATORS, check_validators, governance_package_id};
 pub use halt::{PROTOCOL_VERSION, PlanError, UPGRADE_PLAN_KEY, check_plan, parse_release};

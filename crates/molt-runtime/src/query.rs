@@ -34,8 +34,8 @@ use molt_vm::{CallContext, CallTarget};
 /// Reads pinned to the committed state of one height.
 #[derive(Debug)]
 pub struct Query<'r> {
-    runtime: &'r Runtime,
-    snapshot: Snapshot,
+    pub(crate) runtime: &'r Runtime,
+    pub(crate) snapshot: Snapshot,
     height: u64,
 }
 

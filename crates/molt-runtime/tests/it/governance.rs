@@ -562,3 +562,218 @@ fn privileged_calls_are_refused_to_ordinary_programs() {
     let b = c.block(vec![]);
     assert_eq!(b.block.header.epoch, 1);
 }
+
+#[test]
+fn a_simulation_writes_nothing_and_reports_what_the_resolution_does() {
+    let g = chain();
+    let v2 = molt_build::example("framework_system_v2").unwrap();
+    let mut params = g.c.rt.params().unwrap();
+    let old_params = params.clone();
+    params.max_gas_budget = 300_000_000;
+    let upgrade = payload(vec![
+        Action::UpgradePackage {
+            package: SYSTEM_PACKAGE,
+            module: v2.clone(),
+        },
+        Action::SetParams {
+            params: encode(&params),
+        },
+        Action::EndEpoch,
+    ]);
+    let root = g.c.rt.latest_block().unwrap().header.state_root;
+    let height = g.c.rt.height();
+    let sim = g.c.rt.simulate_payload(&upgrade).unwrap();
+    assert_eq!(g.c.rt.height(), height);
+    assert_eq!(g.c.rt.latest_block().unwrap().header.state_root, root);
+    assert_eq!(g.c.rt.store().root(g.c.rt.height()).unwrap(), root);
+    assert_eq!(g.next_id(), sim.proposal, "no proposal was written");
+    assert_eq!(sim.failure, None);
+    assert_eq!(sim.execution_hash, sha3_256(&upgrade));
+    assert_eq!(sim.actions, ["upgrade_package", "set_params", "end_epoch"]);
+    assert_eq!(
+        (sim.block.parent_height, sim.block.parent_state_root),
+        (height, root)
+    );
+    assert_eq!(
+        sim.block.height,
+        height + 2,
+        "resolved after the deciding vote's block"
+    );
+    assert_eq!(sim.compatibility.len(), 1);
+    assert!(
+        sim.compatibility[0].is_compatible(),
+        "{:?}",
+        sim.compatibility
+    );
+    assert_eq!(sim.upgrades.len(), 1);
+    let up = &sim.upgrades[0];
+    assert_eq!(
+        (up.package, up.from_version, up.to_version, up.to_checksum),
+        (SYSTEM_PACKAGE, 1, 2, sha3_256(&v2))
+    );
+    assert_eq!(sim.params, Some((old_params, params.clone())));
+    assert!(sim.ends_epoch);
+    assert_eq!(sim.validators, None);
+    assert!(sim.gas_used > 0);
+
+    // The real resolution afterwards: the same effects.
+    let id = g.propose(&upgrade);
+    assert_eq!(id, sim.proposal);
+    // Simulating the proposal itself, while it is being voted on.
+    ok(&g.vote(0, id, true));
+    let mid =
+        g.c.rt
+            .query()
+            .unwrap()
+            .simulate_payload(&upgrade, Some(id))
+            .unwrap();
+    assert_eq!(mid.failure, None);
+    assert_eq!(
+        (mid.proposal, &mid.upgrades, &mid.events),
+        (id, &sim.upgrades, &sim.events)
+    );
+    for v in 1..3 {
+        ok(&g.vote(v, id, true));
+    }
+    assert_eq!(g.state(id), ACCEPTED);
+    let accepted =
+        g.c.rt
+            .query()
+            .unwrap()
+            .simulate_payload(&upgrade, Some(id))
+            .unwrap();
+    assert_eq!(
+        accepted.block.height,
+        g.c.rt.height() + 1,
+        "no votes left: the next block"
+    );
+    assert_eq!(accepted.events, sim.events);
+    let r = g.resolve(id, &upgrade);
+    ok(&r);
+    assert_eq!(r.events, sim.events, "the same events, byte for byte");
+    let pkg = g.c.rt.package(&SYSTEM_PACKAGE).unwrap().unwrap();
+    assert_eq!(
+        (pkg.version, pkg.checksum, pkg.package_id),
+        (up.to_version, up.to_checksum, up.to_package_id)
+    );
+    g.c.block(vec![]);
+    assert_eq!(g.c.rt.params().unwrap(), params);
+
+    // Resolved: the proposal has nothing left to resolve.
+    let again =
+        g.c.rt
+            .query()
+            .unwrap()
+            .simulate_payload(&upgrade, Some(id))
+            .unwrap();
+    assert!(
+        matches!(
+            again.failure,
+            Some((
+                SimulationStep::Resolve,
+                FailureReason::Aborted {
+                    code: NOT_RESOLVABLE,
+                    ..
+                }
+            ))
+        ),
+        "{again:?}"
+    );
+
+    // A failing payload: the compatibility report, the first failure, and
+    // still nothing written.
+    let bad = payload(vec![Action::UpgradePackage {
+        package: SYSTEM_PACKAGE,
+        module: molt_build::example("counter_v1").unwrap(),
+    }]);
+    let root = g.c.rt.latest_block().unwrap().header.state_root;
+    let sim = g.c.rt.simulate_payload(&bad).unwrap();
+    let Some((SimulationStep::Resolve, FailureReason::IncompatibleUpgrade { violations, .. })) =
+        &sim.failure
+    else {
+        panic!("{sim:?}")
+    };
+    let UpgradeCheck::Checked {
+        report,
+        from_version,
+        ..
+    } = &sim.compatibility[0].check
+    else {
+        panic!("{sim:?}")
+    };
+    assert_eq!(*from_version, 2);
+    let codes: Vec<&str> = report.violations.iter().map(|v| v.code.code()).collect();
+    let refused: Vec<&str> = violations.iter().map(|v| v.code.as_str()).collect();
+    assert_eq!(codes, refused, "the report is the resolve's own finding");
+    assert!(sim.upgrades.is_empty() && sim.events.is_empty());
+    assert_eq!(g.c.rt.latest_block().unwrap().header.state_root, root);
+}
+
+#[test]
+fn a_simulated_validator_change_is_the_one_scheduled() {
+    let g = chain();
+    let keep: Vec<ValidatorEntry> = g.validators[..3]
+        .iter()
+        .map(|k| ValidatorEntry {
+            address: k.address(),
+            public_key: k.public_key().0,
+            voting_power: 5,
+        })
+        .collect();
+    let change = payload(vec![Action::SetNextValidators {
+        validators: keep.clone(),
+    }]);
+    let before = g.c.rt.validators().unwrap();
+    let sim = g.c.rt.simulate_payload(&change).unwrap();
+    assert_eq!(sim.failure, None, "{sim:?}");
+    let (old, new) = sim.validators.clone().unwrap();
+    assert_eq!(old, before);
+    assert_eq!(new.len(), 3);
+    assert!(new.iter().all(|v| v.voting_power == 5));
+    assert!(!sim.ends_epoch && sim.params.is_none() && sim.upgrades.is_empty());
+
+    let id = g.propose(&change);
+    for v in 0..3 {
+        ok(&g.vote(v, id, true));
+    }
+    let r = g.resolve(id, &change);
+    ok(&r);
+    assert_eq!(r.events, sim.events);
+    assert_eq!(
+        g.c.rt.validators().unwrap(),
+        before,
+        "scheduled, not applied"
+    );
+    let end = payload(vec![Action::EndEpoch]);
+    let id = g.propose(&end);
+    for v in 0..3 {
+        ok(&g.vote(v, id, true));
+    }
+    ok(&g.resolve(id, &end));
+    g.c.block(vec![]);
+    assert_eq!(
+        g.c.rt.validators().unwrap(),
+        new,
+        "the set the simulation reported"
+    );
+
+    // A protocol upgrade: reported, and refused by release v1.
+    let proto = payload(vec![Action::ScheduleProtocolUpgrade {
+        version: "2.0.0".into(),
+        height: 1_000,
+        binary_hash: sha3_256(b"node"),
+    }]);
+    let sim = g.c.rt.simulate_payload(&proto).unwrap();
+    assert_eq!(sim.protocol_upgrades.len(), 1);
+    assert_eq!(sim.protocol_upgrades[0].height, 1_000);
+    assert!(
+        matches!(
+            sim.failure,
+            Some((
+                SimulationStep::Resolve,
+                FailureReason::Aborted { code: 10, .. }
+            ))
+        ),
+        "{sim:?}"
+    );
+}
