@@ -77,6 +77,7 @@ fn simulate(ctx: &Ctx<'_>, path: &Path, proposal: Option<u64>) -> Result<()> {
             ),
             human,
             details: json,
+            on_stdout: true,
         }
         .into()),
     }

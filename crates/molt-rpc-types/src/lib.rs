@@ -45,5 +45,10 @@ pub use params::{
 };
 pub use results::{
     AccountView, BlockTransactions, BlockView, ChainInfo, EventNotice, FailureKind, FailureView,
-    GovSimulationView, JournalStatus, MempoolStatus, ModuleView, NodeStatus, NodeVersion, PackageVersionView, PackageView, ParamChangeView, ParamsChangeView, PayloadView, ProtocolUpgradeView, ReceiptView, RecoveredAtStart, RpcStatus, SimulatedBlockView, SimulatedUpgradeView, SimulationView, StatusView, StorageView, TicketView, TransactionLookup, TransactionView, UpgradeCapView, UpgradeCheckView, UpgradeStatus, ValidatorView, ValidatorsChangeView, ViewResult, ViolationView,
+    GovSimulationView, JournalStatus, MempoolStatus, ModuleView, NodeStatus, NodeVersion,
+    PackageVersionView, PackageView, ParamChangeView, ParamsChangeView, PayloadView,
+    ProtocolUpgradeView, ReceiptView, RecoveredAtStart, RpcStatus, SimulatedBlockView,
+    SimulatedUpgradeView, SimulationView, StatusView, StorageView, TicketView, TransactionLookup,
+    TransactionView, UpgradeCapView, UpgradeCheckView, UpgradeStatus, ValidatorView,
+    ValidatorsChangeView, ViewResult, ViolationView,
 };

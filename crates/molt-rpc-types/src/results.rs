@@ -786,6 +786,10 @@ impl From<&PayloadSimulation> for GovSimulationView {
                 Some((_, f)) => StatusView::Failure(FailureView::from(f)),
             },
             failed_step: s.failure.as_ref().map(|(step, _)| step.name().to_string()),
+        }
+    }
+}
+
 /// The release, commit and protocol version of a node binary: what
 /// `molt --version --json`, the admin endpoint and `molt_nodeStatus` report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -973,6 +977,8 @@ pub struct ProtocolUpgradeView {
     pub version: String,
     pub height: u64,
     pub binary_hash: Digest,
+}
+
 /// `molt_nodeStatus` `upgrade`: `state` is `running`, `halted` (at the
 /// plan's height, plan file or checkpoint not written yet) or `ready` (for
 /// the binary to be replaced); `plan` is the plan in finalized chain state.
