@@ -213,22 +213,49 @@ fn names(i: &Interface) -> String {
         .join(", ")
 }
 
+impl Ctx<'_> {
+    /// Runs view `function` of `package` with JSON arguments; the result,
+    /// and its decoding through the package's interface (`None`: it does
+    /// not decode; `Some(Null)`: an absent optional).
+    pub fn view_decoded(
+        &self,
+        package: &Address,
+        function: &str,
+        json_args: &Value,
+    ) -> Result<(molt_rpc_types::ViewResult, Option<Value>)> {
+        let bytes = self.encode_args(package, function, json_args)?;
+        let (interface, _) = self.interface(package)?;
+        let v = self.rpc.request(&View {
+            package: *package,
+            function: function.into(),
+            args: bytes,
+            gas: None,
+        })?;
+        // Decoded here, through the interface the arguments were encoded
+        // with, so that an absent optional (JSON null) is told from an
+        // undecodable result.
+        let decoded = interface
+            .function(function)
+            .and_then(|f| molt_interface::decode_to_json(&interface, &f.returns, &v.result.0).ok());
+        Ok((v, decoded))
+    }
+
+    /// [`Ctx::view_decoded`] for callers that need the decoded value.
+    pub fn view_value(&self, package: &Address, function: &str, json_args: Value) -> Result<Value> {
+        match self.view_decoded(package, function, &json_args)? {
+            (_, Some(v)) => Ok(v),
+            (v, None) => Err(anyhow!(
+                "the result of {package}::{function} ({}) does not decode through its interface",
+                v.result
+            )),
+        }
+    }
+}
+
 pub fn view(ctx: &Ctx<'_>, package: &str, function: &str, args_json: &str) -> Result<()> {
     let package = parse_address(package, "package")?;
     let json_args = parse_json_args(args_json, "--args")?;
-    let bytes = ctx.encode_args(&package, function, &json_args)?;
-    let (interface, _) = ctx.interface(&package)?;
-    let mut v = ctx.rpc.request(&View {
-        package,
-        function: function.into(),
-        args: bytes,
-        gas: None,
-    })?;
-    // Decoded here, through the interface the arguments were encoded with,
-    // so that an absent optional (JSON null) is told from an undecodable result.
-    let decoded = interface
-        .function(function)
-        .and_then(|f| molt_interface::decode_to_json(&interface, &f.returns, &v.result.0).ok());
+    let (mut v, decoded) = ctx.view_decoded(&package, function, &json_args)?;
     let shown = match decoded {
         Some(Value::Null) => "none".to_string(),
         Some(d) => {

@@ -13,6 +13,7 @@
 
 mod build;
 mod chain;
+mod framework;
 mod gov;
 mod inspect;
 mod keys;
@@ -22,6 +23,7 @@ mod module;
 mod node;
 mod output;
 mod rpc;
+mod script;
 mod testnet;
 mod tx;
 mod upgrade;
@@ -156,9 +158,13 @@ enum Command {
     /// Read chain data.
     #[command(subcommand)]
     Query(chain::QueryCommand),
-    /// Governance: simulate a payload's resolution.
+    /// Governance on the validators' track: propose, vote, resolve, show,
+    /// list and simulate payloads (docs/governance.md).
     #[command(subcommand)]
     Gov(gov::GovCommand),
+    /// The system framework: build an upgrade's governance payloads.
+    #[command(subcommand)]
+    Framework(framework::FrameworkCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -285,6 +291,7 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
         Command::Tx(TxCommand::Status { id }) => chain::tx_status(&ctx(), &id),
         Command::Query(q) => chain::query(&ctx(), q),
         Command::Gov(cmd) => gov::run(&ctx(), cmd),
+        Command::Framework(cmd) => framework::run(&ctx(), cmd),
     }
 }
 

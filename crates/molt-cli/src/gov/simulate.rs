@@ -4,64 +4,15 @@
 
 use crate::chain::Ctx;
 use crate::output::Reported;
+use crate::script::ProposalScript;
 use anyhow::{Context, Result};
-use clap::Subcommand;
 use molt_rpc_types::{GovSimulate, GovSimulationView, StatusView, UpgradeCheckView};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-#[derive(Debug, Subcommand)]
-pub enum GovCommand {
-    /// Simulate resolving a governance payload on the node, writing nothing:
-    /// upgrades with their compatibility reports, parameters and validator
-    /// set scheduled, epoch end, events, gas and the first failure. Exits
-    /// with an error if the payload would fail.
-    Simulate {
-        /// The payload: a file holding its encoding (`molt-payload`), as raw
-        /// bytes or as 0x-prefixed hex text.
-        #[arg(long)]
-        payload: PathBuf,
-        /// Resolve it as this existing proposal (which must approve the
-        /// payload's hash) instead of as a new one. The chain keeps only a
-        /// proposal's hash, so the payload is needed either way.
-        #[arg(long)]
-        proposal_id: Option<u64>,
-    },
-}
-
-pub fn run(ctx: &Ctx<'_>, cmd: GovCommand) -> Result<()> {
-    match cmd {
-        GovCommand::Simulate {
-            payload,
-            proposal_id,
-        } => simulate(ctx, &payload, proposal_id),
-    }
-}
-
-/// The payload's bytes: hex text if the file is `0x` and hex digits, else
-/// the file's bytes.
-fn read_payload(path: &Path) -> Result<Vec<u8>> {
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read payload {}", path.display()))?;
-    if let Ok(text) = std::str::from_utf8(&bytes)
-        && let Some(h) = text.trim().strip_prefix("0x")
-    {
-        return hex::decode(h).with_context(|| {
-            format!(
-                "payload {} starts with 0x but is not hex with an even number of digits",
-                path.display()
-            )
-        });
-    }
-    Ok(bytes)
-}
-
-fn simulate(ctx: &Ctx<'_>, path: &Path, proposal: Option<u64>) -> Result<()> {
-    let payload = read_payload(path)?;
-    let sim = ctx
-        .rpc
-        .request(&GovSimulate { payload, proposal })
-        .context("the node could not simulate the payload")?;
+pub fn simulate(ctx: &Ctx<'_>, path: &Path, proposal: Option<u64>) -> Result<()> {
+    let script = ProposalScript::load(path)?;
+    let sim = simulate_script(ctx, &script, proposal)?;
     let human = render(&sim);
     let json = serde_json::to_value(&sim)?;
     match sim.status.failure() {
@@ -83,7 +34,23 @@ fn simulate(ctx: &Ctx<'_>, path: &Path, proposal: Option<u64>) -> Result<()> {
     }
 }
 
-fn check_line(c: &UpgradeCheckView) -> String {
+/// Asks the node to simulate `script`'s payload (as a new proposal, or as
+/// `proposal`).
+pub fn simulate_script(
+    ctx: &Ctx<'_>,
+    script: &ProposalScript,
+    proposal: Option<u64>,
+) -> Result<GovSimulationView> {
+    ctx.rpc
+        .request(&GovSimulate {
+            payload: script.payload.clone(),
+            proposal,
+        })
+        .context("the node could not simulate the payload")
+}
+
+/// One line per checked package, with its violations.
+pub fn check_line(c: &UpgradeCheckView) -> String {
     let mut s = match (&c.error, c.from_version) {
         (Some(e), _) => format!(
             "  {} -> {}: cannot be checked: {e}\n",
@@ -108,7 +75,7 @@ fn check_line(c: &UpgradeCheckView) -> String {
 }
 
 /// The simulation for people.
-fn render(sim: &GovSimulationView) -> String {
+pub fn render(sim: &GovSimulationView) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
