@@ -73,7 +73,7 @@ impl Output {
             doc["causes"] = serde_json::json!(chain);
             println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         } else {
-            if let Some(r) = reported {
+            if let Some(r) = reported.filter(|r| !r.human.is_empty()) {
                 let newline = if r.human.ends_with('\n') { "" } else { "\n" };
                 if r.on_stdout {
                     print!("{}{newline}", r.human);
