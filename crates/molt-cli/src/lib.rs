@@ -20,6 +20,7 @@ mod keys;
 mod lockfile;
 mod logging;
 mod module;
+mod new;
 mod node;
 mod output;
 mod rpc;
@@ -89,6 +90,9 @@ enum Command {
     },
     /// Build a program crate to Wasm, validate it, and print its size, checksum and interface.
     Build(build::BuildArgs),
+    /// Create a program crate (`--template counter|token`) that `molt build`
+    /// and `molt publish` accept as is, with native unit tests.
+    New(new::NewArgs),
     /// Print the interface of a Wasm module.
     Inspect(inspect::InspectArgs),
     /// Publish a program: a crate directory (built first) or a .wasm file,
@@ -259,6 +263,7 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
         Command::Account { who } => chain::account(&ctx(), &who),
         Command::Transfer { to, amount, tx } => chain::transfer(&ctx(), &to, amount, &tx),
         Command::Build(args) => build::run(args, out),
+        Command::New(args) => new::run(args, out),
         Command::Inspect(args) => inspect::run(args, out),
         Command::Publish { path, tx } => chain::publish(&ctx(), &path, &tx),
         Command::Call {

@@ -34,15 +34,14 @@ impl Output {
     /// Prints the result of a command: `human` as text, or `json` as one document.
     pub fn result(&self, human: &str, json: Value) {
         if self.json {
-            println!(
-                "{}",
+            stdout(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&json).unwrap_or_default()
-            );
+            ));
+        } else if human.ends_with('\n') {
+            stdout(human);
         } else {
-            print!("{human}");
-            if !human.ends_with('\n') {
-                println!();
-            }
+            stdout(&format!("{human}\n"));
         }
     }
 
@@ -71,12 +70,15 @@ impl Output {
                 doc["rpc_error"] = serde_json::json!({"code": e.code, "message": e.message});
             }
             doc["causes"] = serde_json::json!(chain);
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            stdout(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            ));
         } else {
             if let Some(r) = reported.filter(|r| !r.human.is_empty()) {
                 let newline = if r.human.ends_with('\n') { "" } else { "\n" };
                 if r.on_stdout {
-                    print!("{}{newline}", r.human);
+                    stdout(&format!("{}{newline}", r.human));
                 } else {
                     eprint!("{}{newline}", r.human);
                 }
@@ -87,4 +89,12 @@ impl Output {
             }
         }
     }
+}
+
+/// Writes to stdout; a reader that went away (`molt ... | head`) is not an
+/// error worth a panic.
+fn stdout(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 
 mod support;
@@ -545,5 +546,60 @@ fn gov_simulate_reports_a_payloads_effects_and_its_failure() {
             .as_array()
             .unwrap()
             .is_empty()
+    );
+}
+
+#[test]
+fn a_new_user_creates_builds_publishes_and_calls_a_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = DevNode::start(dir.path(), free_port());
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let out = Command::new(MOLT)
+        .args(["new", "hello"])
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("molt build"), "{text}");
+    let crate_dir = work.join("hello");
+    // The examples' build directory: its dependencies are built already
+    // (builds are staged, so where the crate lives does not change its bytes).
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../programs/target");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::os::unix::fs::symlink(shared.canonicalize().unwrap(), crate_dir.join("target")).unwrap();
+    let hello = crate_dir.to_str().unwrap();
+
+    let built = node.ok(&["build", hello]);
+    assert_eq!(built["interface"]["name"], "hello", "{built}");
+    let published = node.ok(&["publish", hello]);
+    let id = published["original_id"].as_str().unwrap().to_string();
+    assert!(crate_dir.join("Molt.lock").is_file());
+    node.ok(&["call", &id, "increment"]);
+    node.ok(&["call", &id, "add", "--args", "[41]"]);
+    assert_eq!(node.ok(&["view", &id, "get"])["decoded"], 42);
+
+    // A second crate of that name is refused, and so is a bad name.
+    let again = Command::new(MOLT)
+        .args(["new", "hello"])
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = Command::new(MOLT)
+        .args(["--json", "new", "Hello World"])
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let doc: Value = serde_json::from_slice(&bad.stdout).unwrap();
+    assert!(
+        doc["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a program name"),
+        "{doc}"
     );
 }
