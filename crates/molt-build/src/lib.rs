@@ -323,6 +323,37 @@ pub fn framework_dir() -> PathBuf {
 /// The framework's packages in release order (each after what it uses).
 pub const FRAMEWORK_PACKAGES: &[&str] = &["system", "governance"];
 
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Shows cargo's output of every build from now on (`molt --verbose`). By
+/// default builds are quiet and cargo's output is shown only when a build
+/// fails, as the error. The environment variable `MOLT_VERBOSE` (any value)
+/// does the same.
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed) || std::env::var_os("MOLT_VERBOSE").is_some()
+}
+
+/// Cargo's output without its progress lines, at most the last 200
+/// lines (the errors are last).
+fn compiler_output(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .trim_end()
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with("Compiling ")
+                || t.starts_with("Blocking ")
+                || t.starts_with("Updating "))
+        })
+        .collect();
+    let from = lines.len().saturating_sub(200);
+    lines[from..].join("\n")
+}
+
 /// [`build_program`] with another target directory than the crate's own
 /// (so that a crate outside any workspace can reuse built dependencies).
 pub fn build_program_into(
@@ -413,9 +444,20 @@ pub fn build_program_into(
     cmd.env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\u{1f}"))
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR");
-    let status = cmd.status().context("cannot start cargo")?;
-    if !status.success() {
-        bail!("cargo build for {TARGET} failed (see the compiler output above)");
+    if verbose() {
+        let status = cmd.status().context("cannot start cargo")?;
+        if !status.success() {
+            bail!("cargo build for {TARGET} failed (see the compiler output above)");
+        }
+    } else {
+        // Quiet unless it fails: then the compiler's output is the error.
+        let out = cmd.output().context("cannot start cargo")?;
+        if !out.status.success() {
+            bail!(
+                "cargo build for {TARGET} failed:\n{}",
+                compiler_output(&String::from_utf8_lossy(&out.stderr))
+            );
+        }
     }
     let release = target_dir.join(TARGET).join("release");
     let staged = release.join(format!("{}.wasm", stage::STAGE_NAME));

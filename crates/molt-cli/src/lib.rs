@@ -13,6 +13,7 @@
 
 mod build;
 mod chain;
+mod completions;
 mod framework;
 mod gov;
 mod inspect;
@@ -58,6 +59,10 @@ struct Cli {
     /// Where keys and the default dev data directory live.
     #[arg(long, global = true, env = "MOLT_HOME")]
     home: Option<PathBuf>,
+    /// Show cargo's output of program and framework builds (by default it
+    /// is shown only when a build fails).
+    #[arg(long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -93,6 +98,8 @@ enum Command {
     /// Create a program crate (`--template counter|token`) that `molt build`
     /// and `molt publish` accept as is, with native unit tests.
     New(new::NewArgs),
+    /// Print a shell completion script (bash, zsh or fish).
+    Completions(completions::CompletionsArgs),
     /// Print the interface of a Wasm module.
     Inspect(inspect::InspectArgs),
     /// Publish a program: a crate directory (built first) or a .wasm file,
@@ -242,6 +249,7 @@ where
     T: Into<OsString> + Clone,
 {
     let cli = Cli::try_parse_from(args)?;
+    molt_build::set_verbose(cli.verbose);
     let out = Output::new(cli.json);
     run(cli, &out, node_launch).map_err(|e| {
         out.error(&e);
@@ -264,6 +272,10 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
         Command::Transfer { to, amount, tx } => chain::transfer(&ctx(), &to, amount, &tx),
         Command::Build(args) => build::run(args, out),
         Command::New(args) => new::run(args, out),
+        Command::Completions(args) => {
+            completions::run(&args);
+            Ok(())
+        }
         Command::Inspect(args) => inspect::run(args, out),
         Command::Publish { path, tx } => chain::publish(&ctx(), &path, &tx),
         Command::Call {

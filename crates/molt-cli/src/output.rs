@@ -93,7 +93,7 @@ impl Output {
 
 /// Writes to stdout; a reader that went away (`molt ... | head`) is not an
 /// error worth a panic.
-fn stdout(text: &str) {
+pub(crate) fn stdout(text: &str) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());

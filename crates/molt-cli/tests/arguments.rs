@@ -357,6 +357,47 @@ fn other_commands(address: fn() -> BoxedStrategy<Arg>) -> BoxedStrategy<Case> {
             .prop_map(|(p, k)| case([words(&["query", "storage"]), vec![p, k]].concat(), true)),
         proptest::collection::vec(prop_oneof![odd(), number(), address()], 0..6)
             .prop_map(|ws| case(ws, false)),
+        (
+            prop_oneof![number(), odd()],
+            switch("--should-fail"),
+            tx_args()
+        )
+            .prop_map(|(id, no, tx)| case(
+                [words(&["gov", "vote", "--proposal-id"]), vec![id], no, tx].concat(),
+                true
+            )),
+        prop_oneof![number(), odd()]
+            .prop_map(|id| case([words(&["gov", "show"]), vec![id]].concat(), true)),
+        opt("--limit", number()).prop_map(|l| case([words(&["gov", "list"]), l].concat(), true)),
+        (path(), prop_oneof![number(), odd()], tx_args()).prop_map(|(d, id, tx)| case(
+            [
+                words(&["gov", "resolve", "--proposal-script-dir"]),
+                vec![d, text("--proposal-id"), id],
+                tx
+            ]
+            .concat(),
+            true
+        )),
+        (path(), odd(), tx_args()).prop_map(|(d, url, tx)| case(
+            [
+                words(&["gov", "propose", "--proposal-script-dir"]),
+                vec![d, text("--metadata-url"), url],
+                tx
+            ]
+            .concat(),
+            true
+        )),
+        (path(), opt("--proposal-id", number()))
+            .prop_map(|(d, id)| case([words(&["gov", "simulate"]), vec![d], id].concat(), true)),
+        (path(), path()).prop_map(|(o, f)| case(
+            [
+                words(&["framework", "upgrade", "--output-dir"]),
+                vec![o, text("--framework-local-dir"), f]
+            ]
+            .concat(),
+            true
+        )),
+        odd().prop_map(|sh| case([words(&["completions"]), vec![sh]].concat(), false)),
     ]
     .boxed()
 }
@@ -556,4 +597,43 @@ fn usage_errors_are_typed() {
         matches!(run(&c, false), Ok(Err(CliError::Usage(_)))),
         "--dry-run and --force conflict"
     );
+}
+
+#[test]
+fn completion_scripts_cover_the_commands_and_bash_parses_its_own() {
+    let script = |shell: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_molt"))
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let bash = script("bash");
+    for word in [
+        "gov",
+        "framework",
+        "propose",
+        "resolve",
+        "new",
+        "--proposal-id",
+    ] {
+        assert!(bash.contains(word), "bash completions lack {word}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("molt.bash");
+    std::fs::write(&file, &bash).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{check:?}");
+    assert!(script("fish").contains("complete -c molt"));
+    assert!(script("zsh").starts_with("#compdef molt"));
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_molt"))
+        .args(["completions", "powershell-7"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
 }
