@@ -127,6 +127,8 @@ fn padded(module: &[u8], total: usize) -> Vec<u8> {
 
 #[test]
 fn an_approved_resolve_over_the_limits_goes_through_rpc_and_others_do_not() {
+    // Built first (it may take minutes): not while proposals wait.
+    let v2 = molt_build::example("framework_system_v2").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut config = NodeConfig::dev(dir.path().to_path_buf(), 0, Duration::from_millis(20));
@@ -169,7 +171,6 @@ fn an_approved_resolve_over_the_limits_goes_through_rpc_and_others_do_not() {
     }
 
     // A 2 MiB upgrade: its hex is over the 4 MiB request limit.
-    let v2 = molt_build::example("framework_system_v2").unwrap();
     let module = padded(&v2, 2 * MIB + 16 * 1024);
     let upgrade = Payload::new(vec![Action::UpgradePackage {
         package: SYSTEM_PACKAGE,

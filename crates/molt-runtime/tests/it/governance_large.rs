@@ -175,7 +175,10 @@ fn an_approved_resolve_over_the_transaction_limit_is_admitted_included_and_resol
 
     // The leader includes it; a verifier (the same runtime, the pending
     // block discarded first so that it executes again) agrees.
-    let p = g.c.rt.propose(next_ctx(&g), &[tx.clone()]).unwrap();
+    let p =
+        g.c.rt
+            .propose(next_ctx(&g), std::slice::from_ref(&tx))
+            .unwrap();
     assert!(p.skipped.is_empty(), "{:?}", p.skipped);
     assert_eq!(p.block.transactions, vec![tx.clone()]);
     ok(&p.receipts[0]);
@@ -228,7 +231,10 @@ fn a_large_resolve_one_byte_different_is_refused_at_admission_and_makes_a_block_
     );
 
     // The leader leaves it out...
-    let p = g.c.rt.propose(next_ctx(&g), &[tx.clone()]).unwrap();
+    let p =
+        g.c.rt
+            .propose(next_ctx(&g), std::slice::from_ref(&tx))
+            .unwrap();
     assert!(p.block.transactions.is_empty());
     assert_eq!(p.skipped, vec![(tx.id(), why.clone())]);
     g.c.rt.discard(&p.block.header.id());
