@@ -83,8 +83,10 @@ const BLOCK_BACKFILL: u64 = 3;
 const BLOCKS: u64 = 4;
 const TRANSACTIONS: u64 = 5;
 
-/// Largest transaction accepted from gossip (the RPC's own bound).
-const MAX_GOSSIPED_TRANSACTION: usize = 1024 * 1024;
+/// Largest transaction accepted from gossip (the RPC's own bound: a large
+/// governance resolve may exceed the 1 MiB transaction limit; the node's
+/// admission then applies the rule).
+const MAX_GOSSIPED_TRANSACTION: usize = molt_types::codec::limits::MAX_RESOLVE_TRANSACTION_BYTES;
 /// Largest block carried on the network.
 const MAX_BLOCK_BYTES: usize = 8 * 1024 * 1024;
 

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! header   8 bytes   b"MOLTMPJ1"
-//! record*  4 bytes   payload length n, u32 little-endian, 1..=MAX_TRANSACTION_BYTES
+//! record*  4 bytes   payload length n, u32 little-endian, 1..=MAX_RESOLVE_TRANSACTION_BYTES
 //!          4 bytes   check: the first 4 bytes of SHA3-256(payload)
 //!          n bytes   payload: the signed transaction, canonical encoding
 //! ```
@@ -44,7 +44,7 @@
 
 use crate::mempool::Mempool;
 use molt_runtime::{Runtime, RuntimeError};
-use molt_types::codec::limits::MAX_TRANSACTION_BYTES;
+use molt_types::codec::limits::MAX_RESOLVE_TRANSACTION_BYTES;
 use molt_types::{SignedTransaction, sha3_256};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -125,10 +125,10 @@ fn check(payload: &[u8]) -> [u8; 4] {
 }
 
 fn record(payload: &[u8]) -> Result<Vec<u8>, JournalError> {
-    if payload.is_empty() || payload.len() > MAX_TRANSACTION_BYTES {
+    if payload.is_empty() || payload.len() > MAX_RESOLVE_TRANSACTION_BYTES {
         return Err(JournalError::TooLarge {
             size: payload.len(),
-            limit: MAX_TRANSACTION_BYTES,
+            limit: MAX_RESOLVE_TRANSACTION_BYTES,
         });
     }
     let mut r = Vec::with_capacity(RECORD_HEAD + payload.len());
@@ -150,7 +150,7 @@ pub fn parse(bytes: &[u8]) -> Option<JournalContents> {
     while !rest.is_empty() {
         let whole = rest.len() >= RECORD_HEAD && {
             let n = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-            (1..=MAX_TRANSACTION_BYTES).contains(&n)
+            (1..=MAX_RESOLVE_TRANSACTION_BYTES).contains(&n)
                 && rest.len() >= RECORD_HEAD + n
                 && rest[4..8] == check(&rest[RECORD_HEAD..RECORD_HEAD + n])
         };
@@ -160,7 +160,7 @@ pub fn parse(bytes: &[u8]) -> Option<JournalContents> {
         }
         let n = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
         let payload = &rest[RECORD_HEAD..RECORD_HEAD + n];
-        match SignedTransaction::decode(payload) {
+        match SignedTransaction::decode_large(payload) {
             Ok(tx) => out.transactions.push((tx, n)),
             Err(_) => out.undecodable += 1,
         }

@@ -225,6 +225,17 @@ impl Shared {
     }
 }
 
+/// The RPC server's bound on `molt_submitTransaction` bodies over its
+/// request limit: the hex of the largest transaction the next block could
+/// include on the latest finalized state (a governance resolve of an
+/// approved payload may exceed 1 MiB, docs/framework.md).
+fn submit_limit(shared: &Arc<Shared>) -> server::SubmitLimit {
+    let shared = Arc::clone(shared);
+    server::SubmitLimit(Arc::new(move || {
+        server::submit_body_bytes(shared.runtime.largest_transaction_bytes())
+    }))
+}
+
 /// A started node.
 #[derive(Debug)]
 pub struct NodeHandle {
@@ -302,6 +313,7 @@ impl Node {
             shared.load.connections.clone(),
             crate::subscriptions::METHODS,
             crate::telemetry::MetricsEndpoint(Arc::clone(&shared)),
+            submit_limit(&shared),
         )
         .await?;
         // The one validator of this single-producer node; never a dev key

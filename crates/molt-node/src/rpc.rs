@@ -175,7 +175,9 @@ fn get_transaction(s: &Shared, r: GetTransaction) -> Answer<TransactionLookup> {
 
 fn submit(s: &Shared, r: SubmitTransaction) -> Answer<Digest> {
     let bytes = r.transaction;
-    let tx = SignedTransaction::decode(&bytes).map_err(|e| {
+    // Up to the largest any transaction may be (a large governance resolve);
+    // the runtime then applies the size rule with its typed reasons.
+    let tx = SignedTransaction::decode_large(&bytes).map_err(|e| {
         err(
             ErrorCode::Rejected,
             format!("{e}; send the canonical encoding of a signed transaction"),
@@ -198,7 +200,7 @@ fn submit(s: &Shared, r: SubmitTransaction) -> Answer<Digest> {
 /// keeping nothing (`Runtime::simulate`). A transaction a block would not
 /// include is refused like `molt_submitTransaction` refuses it.
 fn simulate(s: &Shared, r: SimulateTransaction) -> Answer<SimulationView> {
-    let tx = SignedTransaction::decode(&r.transaction)
+    let tx = SignedTransaction::decode_large(&r.transaction)
         .map_err(|e| err(ErrorCode::Rejected, e.to_string()))?;
     let sim = s.runtime.simulate(&tx).map_err(internal)?;
     match sim.outcome {

@@ -35,7 +35,13 @@
 //! # Per-connection and per-request limits
 //!
 //! A request body over `max_request_body_size` is refused with HTTP 413
-//! (`-32007`) before it is read; a response over `max_response_body_size`
+//! (`-32007`) before it is read, with one exception: a `POST` declaring its
+//! `Content-Length` up to the [`SubmitLimit`] (the hex body of the largest
+//! transaction the next block could include: a governance resolve of an
+//! approved payload may exceed 1 MiB, docs/framework.md) is read, and then
+//! served only if it is a single `molt_submitTransaction` call; anything
+//! else that large is refused with 413 once read. WebSocket messages keep
+//! `max_request_body_size`. A response over `max_response_body_size`
 //! is replaced by error `-32008`; a batch of more than `max_batch_len`
 //! calls by `-32010`; a WebSocket connection may hold at most
 //! `max_subscriptions_per_connection` subscriptions (`-32006`).
@@ -77,6 +83,40 @@ pub const REQUEST_TIMEOUT: i32 = -32020;
 /// JSON-RPC error code of a connection refused because every slot is taken
 /// (jsonrpsee's "server is busy").
 pub const SERVER_BUSY: i32 = -32009;
+
+/// The one method whose request body may exceed `max_request_body_size`.
+pub const SUBMIT_METHOD: &str = "molt_submitTransaction";
+
+/// The request body that carries a transaction of `bytes` bytes: hex
+/// doubles it, and 4 KiB is room for the JSON-RPC envelope.
+pub const fn submit_body_bytes(bytes: usize) -> u32 {
+    (2 * bytes + 4096) as u32
+}
+
+/// The largest `molt_submitTransaction` body jsonrpsee is ever handed: the
+/// hex of the largest any transaction may be.
+const MAX_SUBMIT_BODY: u32 =
+    submit_body_bytes(molt_types::codec::limits::MAX_RESOLVE_TRANSACTION_BYTES);
+
+/// How large a `molt_submitTransaction` request body may be now, asked
+/// per request whose declared length is over `max_request_body_size` (the
+/// node answers [`submit_body_bytes`] of
+/// `Runtime::largest_transaction_bytes`, which follows governance's track).
+/// Never more than the hex of `MAX_RESOLVE_TRANSACTION_BYTES`.
+#[derive(Clone)]
+pub struct SubmitLimit(pub Arc<dyn Fn() -> u32 + Send + Sync>);
+
+impl SubmitLimit {
+    fn now(&self) -> u32 {
+        (self.0)().min(MAX_SUBMIT_BODY)
+    }
+}
+
+impl std::fmt::Debug for SubmitLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SubmitLimit(..)")
+    }
+}
 
 /// Most refused connections being answered at once.
 const MAX_REFUSALS: usize = 64;
@@ -161,7 +201,7 @@ impl RpcConfig {
     /// The smallest request body limit: a hex-encoded transaction of the
     /// largest size with room for the JSON-RPC envelope.
     pub const MIN_REQUEST_BODY: u32 =
-        (2 * molt_types::codec::limits::MAX_TRANSACTION_BYTES + 4096) as u32;
+        submit_body_bytes(molt_types::codec::limits::MAX_TRANSACTION_BYTES);
 
     /// Checks every invariant; the node refuses to start on an error.
     pub fn check(&self) -> Result<(), RpcConfigError> {
@@ -207,13 +247,15 @@ impl RpcConfig {
         .unwrap_or_default()
     }
 
-    fn jsonrpsee(&self) -> ServerConfig {
+    /// jsonrpsee's configuration, with `max_request_body` as its request
+    /// (and WebSocket message) limit.
+    fn jsonrpsee(&self, max_request_body: u32) -> ServerConfig {
         ServerConfig::builder()
             // Slots are counted here, per socket; jsonrpsee's own count
             // (per request and WebSocket) can then never be the one that binds.
             .max_connections(self.max_connections.get())
             .max_subscriptions_per_connection(self.max_subscriptions_per_connection.get())
-            .max_request_body_size(self.max_request_body_size.get())
+            .max_request_body_size(max_request_body)
             .max_response_body_size(self.max_response_body_size.get())
             .set_batch_request_config(BatchRequestConfig::Limit(self.max_batch_len.get()))
             .enable_ws_ping(
@@ -264,7 +306,8 @@ impl RpcServer {
 
 /// Listens on `addr` and serves `methods` under `config` (checked first),
 /// counting open connections in `connections`; the methods named in
-/// `ws_only` (subscriptions) are refused with a clear error over plain HTTP.
+/// `ws_only` (subscriptions) are refused with a clear error over plain HTTP;
+/// `submit` bounds `molt_submitTransaction` bodies over the request limit.
 pub async fn serve(
     addr: SocketAddr,
     config: RpcConfig,
@@ -272,6 +315,7 @@ pub async fn serve(
     connections: Gauge,
     ws_only: &'static [&'static str],
     metrics: MetricsEndpoint,
+    submit: SubmitLimit,
 ) -> Result<RpcServer, ServeError> {
     config.check()?;
     let listener = TcpListener::bind(addr)
@@ -289,10 +333,12 @@ pub async fn serve(
         connections,
         ws_only,
         metrics,
+        submit,
     ));
     Ok(RpcServer { local_addr, handle })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn accept(
     listener: TcpListener,
     config: RpcConfig,
@@ -301,15 +347,22 @@ async fn accept(
     connections: Gauge,
     ws_only: &'static [&'static str],
     metrics: MetricsEndpoint,
+    submit: SubmitLimit,
 ) {
-    let services = Server::builder()
-        .set_config(config.jsonrpsee())
-        .set_rpc_middleware(
-            RpcServiceBuilder::new()
-                .layer(metrics.rpc_layer())
-                .layer(WsOnlyLayer(ws_only)),
-        )
-        .to_service_builder();
+    let builder = |max_request_body: u32| {
+        Server::builder()
+            .set_config(config.jsonrpsee(max_request_body))
+            .set_rpc_middleware(
+                RpcServiceBuilder::new()
+                    .layer(metrics.rpc_layer())
+                    .layer(WsOnlyLayer(ws_only)),
+            )
+            .to_service_builder()
+    };
+    let services = builder(config.max_request_body_size.get());
+    // Only for one `molt_submitTransaction` call over the request limit,
+    // already read and checked by `receive`; never for WebSocket.
+    let submit_services = builder(MAX_SUBMIT_BODY.max(config.max_request_body_size.get()));
     let slots = Arc::new(Semaphore::new(config.max_connections.get() as usize));
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     loop {
@@ -344,9 +397,14 @@ async fn accept(
             _open: connections.enter(),
         };
         let service = services.clone().build(methods.clone(), stop.clone());
+        let submit_service = submit_services.clone().build(methods.clone(), stop.clone());
         tokio::spawn(connection(
             io,
-            service,
+            Services {
+                normal: service,
+                submit: submit_service,
+                submit_limit: submit.clone(),
+            },
             config.clone(),
             stop.clone(),
             metrics.clone(),
@@ -391,9 +449,18 @@ type RpcService = jsonrpsee::server::TowerService<
     tower::layer::util::Identity,
 >;
 
+/// A connection's JSON-RPC services: the normal one, and the one that
+/// takes a `molt_submitTransaction` body over the request limit.
+#[derive(Clone)]
+struct Services {
+    normal: RpcService,
+    submit: RpcService,
+    submit_limit: SubmitLimit,
+}
+
 async fn connection(
     io: SlotStream,
-    service: RpcService,
+    services: Services,
     config: RpcConfig,
     stop: StopHandle,
     metrics: MetricsEndpoint,
@@ -402,7 +469,7 @@ async fn connection(
     let body_timeout = config.body_read_timeout;
     let handler = hyper::service::service_fn(move |req: Request<Incoming>| {
         let page = metrics.respond(&req);
-        handle(service.clone(), req, max_body, body_timeout, page)
+        handle(services.clone(), req, max_body, body_timeout, page)
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -423,7 +490,7 @@ async fn connection(
 }
 
 async fn handle(
-    mut service: RpcService,
+    services: Services,
     req: Request<Incoming>,
     max_body: u32,
     body_timeout: Duration,
@@ -432,21 +499,48 @@ async fn handle(
     if let Some(page) = page {
         return Ok(page);
     }
-    match receive(req, max_body, body_timeout).await {
-        Ok(req) => service.call(req).await,
+    let Services {
+        mut normal,
+        mut submit,
+        submit_limit,
+    } = services;
+    match receive(req, max_body, &submit_limit, body_timeout).await {
+        Ok((req, Body::Normal)) => normal.call(req).await,
+        Ok((req, Body::LargeSubmit)) => submit.call(req).await,
         Err(refusal) => Ok(refusal),
     }
 }
 
-/// Reads a request's whole body within `timeout` and at most `max` bytes,
-/// or says why not in the response to send instead.
+/// What a received body is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Within `max_request_body_size` (or a WebSocket upgrade).
+    Normal,
+    /// Over it: one `molt_submitTransaction` call within the submit limit.
+    LargeSubmit,
+}
+
+/// Is `body` one JSON-RPC call (not a batch) of `molt_submitTransaction`?
+fn is_one_submit(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Call<'a> {
+        #[serde(borrow)]
+        method: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_slice::<Call<'_>>(body).is_ok_and(|c| c.method == SUBMIT_METHOD)
+}
+
+/// Reads a request's whole body within `timeout` and at most `max` bytes
+/// (or, declared, up to the submit limit: see the module doc), or says why
+/// not in the response to send instead.
 async fn receive(
     req: Request<Incoming>,
     max: u32,
+    submit: &SubmitLimit,
     timeout: Duration,
-) -> Result<Request<Full<Bytes>>, HttpResponse> {
+) -> Result<(Request<Full<Bytes>>, Body), HttpResponse> {
     if ws::is_upgrade_request(&req) {
-        return Ok(req.map(|_| Full::new(Bytes::new())));
+        return Ok((req.map(|_| Full::new(Bytes::new())), Body::Normal));
     }
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(PlainHttp);
@@ -455,15 +549,62 @@ async fn receive(
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > u64::from(max)) {
-        return Err(closing(response::too_large(max)));
-    }
-    match tokio::time::timeout(timeout, Limited::new(body, max as usize).collect()).await {
-        Ok(Ok(collected)) => Ok(Request::from_parts(parts, Full::new(collected.to_bytes()))),
-        Ok(Err(e)) if e.is::<LengthLimitError>() => Err(closing(response::too_large(max))),
+    let limit = match declared {
+        Some(n) if n > u64::from(max) => {
+            let large = submit.now();
+            if n > u64::from(large) {
+                return Err(closing(too_large(max, large)));
+            }
+            large
+        }
+        _ => max,
+    };
+    match tokio::time::timeout(timeout, Limited::new(body, limit as usize).collect()).await {
+        Ok(Ok(collected)) => {
+            let bytes = collected.to_bytes();
+            if bytes.len() <= max as usize {
+                return Ok((Request::from_parts(parts, Full::new(bytes)), Body::Normal));
+            }
+            if !is_one_submit(&bytes) {
+                return Err(closing(too_large(max, limit)));
+            }
+            Ok((
+                Request::from_parts(parts, Full::new(bytes)),
+                Body::LargeSubmit,
+            ))
+        }
+        Ok(Err(e)) if e.is::<LengthLimitError>() => Err(closing(too_large(max, limit))),
         Ok(Err(_)) => Err(closing(response::malformed())),
         Err(_) => Err(closing(body_timeout_response(timeout))),
     }
+}
+
+/// HTTP 413, `-32007`: over `max`, and (when `submit` is above it) over
+/// what a `molt_submitTransaction` call may carry now.
+fn too_large(max: u32, submit: u32) -> HttpResponse {
+    if submit <= max {
+        return response::too_large(max);
+    }
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {
+            "code": -32007,
+            "message": format!(
+                "the request body is over the limit of {max} bytes; only a single \
+                 {SUBMIT_METHOD} call may be larger, up to {submit} bytes now (the hex of a \
+                 governance resolve of an approved payload, within the governance limit)"
+            ),
+        },
+    })
+    .to_string();
+    let mut r = HttpResponse::new(HttpBody::from(body));
+    *r.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    r
 }
 
 fn body_timeout_response(timeout: Duration) -> HttpResponse {

@@ -51,6 +51,17 @@ fn descendants(pending: &BTreeMap<BlockId, PendingBlock>, root: BlockId) -> BTre
     found
 }
 
+/// Why transaction `index` makes a block invalid: too large (distinct, see
+/// [`InvalidBlock::TransactionTooLarge`]) or otherwise not includable.
+fn not_includable(index: usize, tx: &SignedTransaction, reason: Rejection) -> InvalidBlock {
+    let (index, id) = (index as u32, tx.id());
+    if reason.is_size() {
+        InvalidBlock::TransactionTooLarge { index, id, reason }
+    } else {
+        InvalidBlock::TransactionNotIncludable { index, id, reason }
+    }
+}
+
 /// The parent a block executes on.
 enum ParentState {
     Finalized(Snapshot),
@@ -153,6 +164,8 @@ impl Runtime {
             timestamp_ms,
             proposer,
         };
+        // The state before the block: what lets a large resolve in.
+        let before = Overlay::new(read);
         let (mut gas, mut bytes) = (0u64, 0u64);
         let mut included = Vec::new();
         let mut receipts = Vec::new();
@@ -166,7 +179,7 @@ impl Runtime {
             {
                 continue; // no room left; it stays in the mempool
             }
-            match exec.apply(&mut overlay, tx, len, env)? {
+            match exec.apply(&mut overlay, &before, tx, len, env)? {
                 Ok(receipt) => {
                     gas = next_gas;
                     bytes = next_bytes;
@@ -175,13 +188,7 @@ impl Runtime {
                 }
                 Err(reason) => match mode {
                     Mode::Propose => skipped.push((tx.id(), reason)),
-                    Mode::Verify => {
-                        return Ok(Err(InvalidBlock::TransactionNotIncludable {
-                            index: index as u32,
-                            id: tx.id(),
-                            reason,
-                        }));
-                    }
+                    Mode::Verify => return Ok(Err(not_includable(index, tx, reason))),
                 },
             }
         }
@@ -364,6 +371,15 @@ impl StateMachine for Runtime {
         )?;
         if let Some(invalid) = self.verify_limits(ctx, &params, block) {
             return Ok(Verdict::Invalid(invalid));
+        }
+        // Sizes first, before anything runs: a transaction over the limit
+        // must be a resolve of a payload approved on the parent's state.
+        let before = Overlay::new(state.read());
+        for (index, tx) in block.transactions.iter().enumerate() {
+            let len = tx.encode().len();
+            if let Err(reason) = crate::large::check_size(&before, &params, tx, len)? {
+                return Ok(Verdict::Invalid(not_includable(index, tx, reason)));
+            }
         }
         let h = &block.header;
         let executed = match self.execute_block(

@@ -1,7 +1,7 @@
 //! Runtime errors: why a transaction is refused before inclusion, and
 //! failures of the node itself.
 
-use molt_types::{Address, ChainId, TransactionError};
+use molt_types::{Address, ChainId, Digest, TransactionError};
 
 /// Why a transaction cannot be included. Nothing is charged and no state
 /// changes; the sender sees this at submission.
@@ -31,8 +31,48 @@ pub enum Rejection {
         balance: u64,
         needed: u64,
     },
+    /// Over the transaction limit and not a governance resolve (only a
+    /// resolve of an approved payload may be larger: docs/framework.md).
     #[error("the transaction is {size} bytes, over the limit of {limit}")]
     TooLarge { size: usize, limit: usize },
+    /// A governance resolve over the transaction limit `limit` and over the
+    /// governance limit for approved resolves (the track's payload limit
+    /// plus a fixed envelope, at most the block size limit and 4 MiB).
+    #[error(
+        "the resolve transaction is {size} bytes, over the transaction limit of {limit} and over the governance limit of {governance_limit} bytes for resolves of an approved payload (governance's track payload limit plus {envelope} bytes, at most the block size limit and {ceiling} bytes)",
+        envelope = crate::large::RESOLVE_ENVELOPE_BYTES,
+        ceiling = molt_types::codec::limits::MAX_RESOLVE_TRANSACTION_BYTES
+    )]
+    ResolveTooLarge {
+        size: usize,
+        limit: usize,
+        governance_limit: usize,
+    },
+    /// A governance resolve over the transaction limit `limit`, within the
+    /// governance limit, whose payload's SHA3-256 is not an approved
+    /// execution hash on the state before the block.
+    #[error(
+        "the resolve transaction is {size} bytes, over the transaction limit of {limit}; a resolve may be larger (up to the governance limit of {governance_limit} bytes) only when its payload's SHA3-256 is an approved execution hash, and {hash} is not approved"
+    )]
+    ResolveNotApproved {
+        size: usize,
+        limit: usize,
+        governance_limit: usize,
+        hash: Digest,
+    },
+}
+
+impl Rejection {
+    /// A refusal for size alone (the transaction limit and its governance
+    /// exception).
+    pub fn is_size(&self) -> bool {
+        matches!(
+            self,
+            Rejection::TooLarge { .. }
+                | Rejection::ResolveTooLarge { .. }
+                | Rejection::ResolveNotApproved { .. }
+        )
+    }
 }
 
 /// A failure of the node itself (storage, corrupt state): fatal for the block.

@@ -250,10 +250,12 @@ pub(crate) struct Failed {
 }
 
 impl Executor<'_> {
-    /// Checks that need no execution. `height` is the block the transaction
-    /// would be included in. For the mempool: a failure to read the sender's
-    /// account counts as an empty account here; block execution reads it
-    /// first, fatally ([`Executor::apply`]).
+    /// Checks that need no execution, on `overlay`, the state the next
+    /// block would execute on. `height` is the block the transaction would
+    /// be included in. For the mempool: a failure to read the sender's
+    /// account counts as an empty account here, and a failure to read what
+    /// would let a large resolve in (docs/framework.md) as not approved;
+    /// block execution reads both fatally ([`Executor::apply`]).
     pub fn precheck(
         &self,
         overlay: &Overlay<'_>,
@@ -262,6 +264,16 @@ impl Executor<'_> {
         height: u64,
         allow_future_sequence: bool,
     ) -> Result<u64, Rejection> {
+        match crate::large::check_size(overlay, self.params, tx, encoded_len) {
+            Ok(Ok(())) => {}
+            Ok(Err(why)) => return Err(why),
+            Err(_) => {
+                return Err(Rejection::TooLarge {
+                    size: encoded_len,
+                    limit: codec::limits::MAX_TRANSACTION_BYTES,
+                });
+            }
+        }
         let acct = account(overlay, &tx.transaction.sender).unwrap_or_default();
         self.precheck_account(&acct, tx, encoded_len, height, allow_future_sequence)
     }
@@ -275,13 +287,8 @@ impl Executor<'_> {
         allow_future_sequence: bool,
     ) -> Result<u64, Rejection> {
         let t = &tx.transaction;
-        let limit = codec::limits::MAX_TRANSACTION_BYTES;
-        if encoded_len > limit {
-            return Err(Rejection::TooLarge {
-                size: encoded_len,
-                limit,
-            });
-        }
+        // The size (`crate::large::check_size`) is judged by the callers,
+        // on the state before the block.
         if &t.chain_id != self.chain_id {
             return Err(Rejection::WrongChain {
                 expected: self.chain_id.clone(),
@@ -344,15 +351,22 @@ impl Executor<'_> {
         Ok(intrinsic)
     }
 
-    /// Applies one transaction. `Ok(Err(_))`: not includable, nothing changed.
+    /// Applies one transaction. `Ok(Err(_))`: not includable, nothing
+    /// changed. `before_block` is the state the block executes on (its
+    /// parent's), which decides whether a transaction over the size limit
+    /// may be included (`crate::large`).
     pub fn apply(
         &self,
         overlay: &mut Overlay<'_>,
+        before_block: &Overlay<'_>,
         tx: &SignedTransaction,
         encoded_len: usize,
         env: BlockEnv,
     ) -> Result<Result<Receipt, Rejection>, RuntimeError> {
         // A read failure of our own state aborts the block, never rejects.
+        if let Err(why) = crate::large::check_size(before_block, self.params, tx, encoded_len)? {
+            return Ok(Err(why));
+        }
         let acct = account(overlay, &tx.transaction.sender)?;
         let intrinsic = match self.precheck_account(&acct, tx, encoded_len, env.height, false) {
             Ok(g) => g,

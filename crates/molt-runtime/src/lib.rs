@@ -22,6 +22,7 @@ mod gov_simulate;
 mod governance;
 mod halt;
 mod host;
+mod large;
 mod machine;
 mod overlay;
 mod params;
@@ -46,6 +47,7 @@ pub use gov_simulate::{
 };
 pub use governance::{MAX_VALIDATORS, check_validators, governance_package_id};
 pub use halt::{PROTOCOL_VERSION, PlanError, UPGRADE_PLAN_KEY, check_plan, parse_release};
+pub use large::RESOLVE_ENVELOPE_BYTES;
 pub use machine::{
     Finalized, InvalidBlock, Proposal, ProposeContext, StateMachine, Verdict, VerifyContext,
 };

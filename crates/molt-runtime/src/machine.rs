@@ -111,6 +111,19 @@ pub enum InvalidBlock {
     SizeLimitExceeded { size: u64, limit: u64 },
     #[error("the transactions root is {found}, but the transactions give {expected}")]
     TransactionsRootMismatch { expected: Digest, found: Digest },
+    /// A transaction over the transaction size limit that is not a
+    /// governance resolve of an approved payload within the governance
+    /// limit, judged on the state before the block (docs/framework.md,
+    /// "Large resolve transactions"); `reason` is
+    /// [`Rejection::TooLarge`], [`Rejection::ResolveTooLarge`] or
+    /// [`Rejection::ResolveNotApproved`]. Checked before any transaction of
+    /// the block runs.
+    #[error("transaction {index} ({id}) is too large to be included: {reason}")]
+    TransactionTooLarge {
+        index: u32,
+        id: TransactionId,
+        reason: Rejection,
+    },
     #[error("transaction {index} ({id}) cannot be included: {reason}")]
     TransactionNotIncludable {
         index: u32,

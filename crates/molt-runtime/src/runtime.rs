@@ -391,6 +391,20 @@ impl Runtime {
             .map(|_| ())
     }
 
+    /// The largest transaction the next block could include on the latest
+    /// finalized state: the transaction limit, or the governance limit for
+    /// resolves of approved payloads when it is higher (docs/framework.md,
+    /// "Large resolve transactions"). For the RPC server's body limit; the
+    /// rule itself is applied by [`Runtime::check_transaction`].
+    pub fn largest_transaction_bytes(&self) -> usize {
+        let normal = codec::limits::MAX_TRANSACTION_BYTES;
+        let overlay = Overlay::new(&self.store);
+        let params = self.params().unwrap_or_else(|_| self.params.clone());
+        crate::large::governance_limit(&overlay, &params)
+            .unwrap_or(normal)
+            .max(normal)
+    }
+
     /// Executes `candidates` in order as the next block, skipping those that
     /// cannot be included, and finalizes it: the one-validator producer of the
     /// dev chain, through [`StateMachine::propose`] and

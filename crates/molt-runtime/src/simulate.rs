@@ -187,7 +187,8 @@ impl Runtime {
             timestamp_ms: block.timestamp_ms,
             proposer: block.proposer,
         };
-        let outcome = match exec.apply(&mut overlay, tx, tx.encode().len(), env)? {
+        let before = Overlay::new(&snapshot);
+        let outcome = match exec.apply(&mut overlay, &before, tx, tx.encode().len(), env)? {
             Ok(receipt) => SimulationOutcome::Included(receipt),
             Err(rejection) => SimulationOutcome::Rejected(rejection),
         };

@@ -21,6 +21,13 @@ use borsh::{BorshDeserialize, BorshSerialize};
 pub mod limits {
     /// A signed transaction, including a published module.
     pub const MAX_TRANSACTION_BYTES: usize = 1024 * 1024;
+    /// The largest any transaction may be: a governance resolve of an
+    /// approved payload may exceed [`MAX_TRANSACTION_BYTES`] up to the
+    /// governance limit, which is never above this (docs/framework.md,
+    /// "Large resolve transactions"). Decoders of untrusted transactions
+    /// that may carry one (RPC, gossip, the mempool journal) use it; the
+    /// runtime then applies the real rule.
+    pub const MAX_RESOLVE_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
     /// A block header.
     pub const MAX_HEADER_BYTES: usize = 4 * 1024;
     /// A receipt, including its events.

@@ -153,6 +153,17 @@ impl SignedTransaction {
         )?)
     }
 
+    /// [`SignedTransaction::decode`] up to
+    /// [`limits::MAX_RESOLVE_TRANSACTION_BYTES`]: for inputs that may hold
+    /// a large governance resolve, whose size the runtime then judges.
+    pub fn decode_large(bytes: &[u8]) -> Result<Self, TransactionError> {
+        Ok(codec::decode(
+            "signed transaction",
+            bytes,
+            limits::MAX_RESOLVE_TRANSACTION_BYTES,
+        )?)
+    }
+
     pub fn encode(&self) -> Vec<u8> {
         codec::encode(self)
     }

@@ -18,15 +18,15 @@ const ALREADY_VOTED: u32 = 3;
 const EXPIRED: u32 = 5;
 const NOT_RESOLVABLE: u32 = 6;
 const TOO_EARLY: u32 = 7;
-const HASH_MISMATCH: u32 = 8;
+pub(crate) const HASH_MISMATCH: u32 = 8;
 
 // ProposalState variants, as borsh encodes them.
 const VOTING: u8 = 0;
-const ACCEPTED: u8 = 1;
+pub(crate) const ACCEPTED: u8 = 1;
 const REJECTED: u8 = 2;
 const STATE_EXPIRED: u8 = 3;
-const EXECUTING: u8 = 4;
-const EXECUTED: u8 = 5;
+pub(crate) const EXECUTING: u8 = 4;
+pub(crate) const EXECUTED: u8 = 5;
 
 fn validator_key(i: u8) -> SecretKey {
     let mut seed = [0u8; 32];
@@ -35,12 +35,12 @@ fn validator_key(i: u8) -> SecretKey {
     SecretKey::from_seed(seed)
 }
 
-struct Gov {
-    c: Chain,
-    validators: Vec<SecretKey>,
+pub(crate) struct Gov {
+    pub(crate) c: Chain,
+    pub(crate) validators: Vec<SecretKey>,
 }
 
-fn chain() -> Gov {
+pub(crate) fn chain() -> Gov {
     let validators: Vec<SecretKey> = (0..4).map(validator_key).collect();
     let mut genesis = Genesis::dev();
     genesis.validators = validators
@@ -60,7 +60,7 @@ fn chain() -> Gov {
     Gov { c, validators }
 }
 
-fn call(function: &str, args: Vec<u8>) -> TransactionPayload {
+pub(crate) fn call(function: &str, args: Vec<u8>) -> TransactionPayload {
     TransactionPayload::Call {
         package: GOVERNANCE_PACKAGE,
         function: function.into(),
@@ -68,19 +68,19 @@ fn call(function: &str, args: Vec<u8>) -> TransactionPayload {
     }
 }
 
-fn aborted(r: &Receipt) -> u32 {
+pub(crate) fn aborted(r: &Receipt) -> u32 {
     match &r.status {
         ExecutionStatus::Failure(FailureReason::Aborted { code, .. }) => *code,
         other => panic!("expected an abort, got {other:?}"),
     }
 }
 
-fn ok(r: &Receipt) {
+pub(crate) fn ok(r: &Receipt) {
     assert_eq!(r.status, ExecutionStatus::Success, "{r:?}");
 }
 
 impl Gov {
-    fn propose(&self, payload: &[u8]) -> u64 {
+    pub(crate) fn propose(&self, payload: &[u8]) -> u64 {
         let id = self.next_id();
         let args = encode(&(
             sha3_256(payload),
@@ -95,24 +95,29 @@ impl Gov {
         self.c.tx(voter, call("vote", encode(&(id, approve))))
     }
 
-    fn vote(&self, voter: usize, id: u64, approve: bool) -> Receipt {
+    pub(crate) fn vote(&self, voter: usize, id: u64, approve: bool) -> Receipt {
         let key = &self.validators[voter];
         self.c.run(key, call("vote", encode(&(id, approve))))
     }
 
-    fn resolve_tx(&self, key: &SecretKey, id: u64, payload: &[u8]) -> SignedTransaction {
+    pub(crate) fn resolve_tx(&self, key: &SecretKey, id: u64, payload: &[u8]) -> SignedTransaction {
         self.c
             .tx(key, call("resolve", encode(&(id, payload.to_vec()))))
     }
 
-    fn resolve(&self, id: u64, payload: &[u8]) -> Receipt {
+    pub(crate) fn resolve(&self, id: u64, payload: &[u8]) -> Receipt {
         let tx = self.resolve_tx(&dev_key(1), id, payload);
         let mut b = self.c.block(vec![tx]);
         assert!(b.rejected.is_empty(), "{:?}", b.rejected);
         b.receipts.remove(0)
     }
 
-    fn view<T: borsh::BorshDeserialize>(&self, package: Address, f: &str, args: Vec<u8>) -> T {
+    pub(crate) fn view<T: borsh::BorshDeserialize>(
+        &self,
+        package: Address,
+        f: &str,
+        args: Vec<u8>,
+    ) -> T {
         let (bytes, _) = self.c.rt.view(&package, f, &args, 50_000_000).unwrap();
         decode("view result", &bytes, usize::MAX).unwrap()
     }
@@ -121,7 +126,7 @@ impl Gov {
         self.view(GOVERNANCE_PACKAGE, "next_proposal_id", vec![])
     }
 
-    fn state(&self, id: u64) -> u8 {
+    pub(crate) fn state(&self, id: u64) -> u8 {
         let s: Option<u8> = self.view(GOVERNANCE_PACKAGE, "state", encode(&id));
         s.unwrap()
     }
@@ -130,7 +135,7 @@ impl Gov {
     /// action can change: what a refused transaction must leave as it was
     /// (its sender still pays gas and advances its sequence number, which
     /// changes the block's state root, so the root itself cannot be compared).
-    fn governance_root(&self) -> Digest {
+    pub(crate) fn governance_root(&self) -> Digest {
         let snapshot = self.c.rt.store().snapshot().unwrap();
         let mut all = Vec::new();
         for prefix in [
@@ -163,13 +168,13 @@ impl Gov {
     }
 }
 
-fn payload(actions: Vec<Action>) -> Vec<u8> {
+pub(crate) fn payload(actions: Vec<Action>) -> Vec<u8> {
     Payload::new(actions).encode()
 }
 
 /// A payload that changes nothing but is a real action: governance calls
 /// `system.epoch` (a public view) as governance.
-fn harmless() -> Vec<u8> {
+pub(crate) fn harmless() -> Vec<u8> {
     payload(vec![Action::CallAsGovernance {
         package: SYSTEM_PACKAGE,
         function: "epoch".into(),

@@ -5,6 +5,7 @@ mod determinism;
 mod faults;
 mod forge;
 mod governance;
+mod governance_large;
 mod griefing;
 mod halt;
 mod machine;
