@@ -173,16 +173,32 @@ fn get_transaction(s: &Shared, r: GetTransaction) -> Answer<TransactionLookup> {
     ))
 }
 
-fn submit(s: &Shared, r: SubmitTransaction) -> Answer<Digest> {
-    let bytes = r.transaction;
-    // Up to the largest any transaction may be (a large governance resolve);
-    // the runtime then applies the size rule with its typed reasons.
-    let tx = SignedTransaction::decode_large(&bytes).map_err(|e| {
+/// The refusal of bytes that do not decode as a signed transaction; bytes
+/// over the normal size limit are told that limit, since only an approved
+/// governance resolve may exceed it.
+fn malformed(e: &impl std::fmt::Display, len: usize) -> ErrorObjectOwned {
+    let limit = molt_types::codec::limits::MAX_TRANSACTION_BYTES;
+    if len > limit {
+        err(
+            ErrorCode::Rejected,
+            format!(
+                "{e}; the transaction is {len} bytes, over the {limit}-byte limit that only an \
+                 approved governance resolve may exceed (up to the governance limit)"
+            ),
+        )
+    } else {
         err(
             ErrorCode::Rejected,
             format!("{e}; send the canonical encoding of a signed transaction"),
         )
-    })?;
+    }
+}
+
+fn submit(s: &Shared, r: SubmitTransaction) -> Answer<Digest> {
+    let bytes = r.transaction;
+    // Up to the largest any transaction may be (a large governance resolve);
+    // the runtime then applies the size rule with its typed reasons.
+    let tx = SignedTransaction::decode_large(&bytes).map_err(|e| malformed(&e, bytes.len()))?;
     s.runtime.check_transaction(&tx, bytes.len()).map_err(|e| {
         s.telemetry.metrics.rejected("admission", &e);
         err(ErrorCode::Rejected, e.to_string())
@@ -201,7 +217,7 @@ fn submit(s: &Shared, r: SubmitTransaction) -> Answer<Digest> {
 /// include is refused like `molt_submitTransaction` refuses it.
 fn simulate(s: &Shared, r: SimulateTransaction) -> Answer<SimulationView> {
     let tx = SignedTransaction::decode_large(&r.transaction)
-        .map_err(|e| err(ErrorCode::Rejected, e.to_string()))?;
+        .map_err(|e| malformed(&e, r.transaction.len()))?;
     let sim = s.runtime.simulate(&tx).map_err(internal)?;
     match sim.outcome {
         SimulationOutcome::Rejected(why) => Err(err(ErrorCode::Rejected, why.to_string())),
