@@ -188,6 +188,7 @@ pub fn call(
     package: &str,
     function: &str,
     args_json: &str,
+    coin: u64,
     args: &TxArgs,
 ) -> Result<()> {
     let package = parse_address(package, "package")?;
@@ -197,8 +198,13 @@ pub fn call(
         package,
         function: function.into(),
         args: bytes,
+        coin,
     };
-    let what = format!("a call of {function} on {package}");
+    let what = if coin > 0 {
+        format!("a call of {function} on {package} with {coin} coin attached")
+    } else {
+        format!("a call of {function} on {package}")
+    };
     let done = ctx.transact(args, payload, &what)?;
     finish(ctx, done, &what, |_| {
         format!("called {function} on {package}")

@@ -118,6 +118,11 @@ enum Command {
         /// Arguments as JSON: an array in parameter order, or an object by name.
         #[arg(long, default_value = "[]")]
         args: String,
+        /// Native coin to attach: it moves from the sender to the package's
+        /// account before the function runs (and back if the call fails);
+        /// the program reads it with `molt_sdk::coin::attached`.
+        #[arg(long, default_value_t = 0)]
+        coin: u64,
         #[command(flatten)]
         tx: tx::TxArgs,
     },
@@ -282,8 +287,9 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
             package,
             function,
             args,
+            coin,
             tx,
-        } => chain::call(&ctx(), &package, &function, &args, &tx),
+        } => chain::call(&ctx(), &package, &function, &args, coin, &tx),
         Command::View {
             package,
             function,

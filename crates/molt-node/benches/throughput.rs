@@ -266,6 +266,7 @@ fn upgrade_to_first_call() -> (u64, u64) {
             package: pkg,
             function: "reset".into(),
             args: vec![],
+            coin: 0,
         },
     );
     let submitted_at = rpc(&url, "molt_chainInfo", json!([]))["height"]
@@ -390,6 +391,7 @@ fn main() {
                 package: *token_pkg.get().unwrap(),
                 function: "transfer".into(),
                 args,
+                coin: 0,
             }
         },
         |rt| {
@@ -425,6 +427,7 @@ fn main() {
                             package: pkg,
                             function: "mint".into(),
                             args: molt_types::encode(&(key(i).address(), 1_000u128)),
+                            coin: 0,
                         },
                     )
                 })

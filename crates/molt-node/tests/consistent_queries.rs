@@ -118,6 +118,7 @@ fn answers_are_consistent_while_blocks_commit_concurrently() {
                             package: pkg,
                             function: "increment".into(),
                             args: vec![],
+                            coin: 0,
                         },
                     ),
                 );

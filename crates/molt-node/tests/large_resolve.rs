@@ -67,6 +67,8 @@ fn governance(key: &SecretKey, seq: u64, function: &str, args: Vec<u8>) -> Signe
             package: GOVERNANCE_PACKAGE,
             function: function.into(),
             args,
+            // Governance's genesis track: propose attaches the deposit.
+            coin: if function == "propose" { 1_000_000 } else { 0 },
         },
     )
 }

@@ -139,6 +139,8 @@ pub enum PayloadView {
         package: Address,
         function: String,
         args: Hex,
+        /// Coin attached to the call (moved to the package's account).
+        coin: u64,
     },
     Upgrade {
         package: Address,
@@ -174,10 +176,12 @@ impl From<&TransactionPayload> for PayloadView {
                 package,
                 function,
                 args,
+                coin,
             } => PayloadView::Call {
                 package: *package,
                 function: function.clone(),
                 args: Hex(args.clone()),
+                coin: *coin,
             },
             TransactionPayload::Upgrade {
                 package,

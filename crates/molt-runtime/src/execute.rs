@@ -238,6 +238,9 @@ pub(crate) struct Call<'a> {
     pub(crate) package: &'a Address,
     pub(crate) function: &'a str,
     pub(crate) args: &'a [u8],
+    /// Coin attached by the transaction, moved from `sender` to the
+    /// package's account before the call runs (undone with the call).
+    pub(crate) coin: u64,
     pub(crate) budget: u64,
     /// The ticket call of an `Upgrade` transaction (may issue tickets).
     pub(crate) ticket: bool,
@@ -432,23 +435,13 @@ impl Executor<'_> {
         };
         match &t.payload {
             TransactionPayload::Transfer { to, amount } => {
-                let mut from = account(overlay, &t.sender)?;
-                if from.balance < *amount {
+                if let Err(available) = crate::coin::transfer(overlay, &t.sender, to, *amount)? {
                     return fail(FailureReason::InsufficientBalance {
                         needed: *amount,
-                        available: from.balance,
+                        available,
                     });
                 }
-                from.balance -= amount;
-                put(overlay, state::account_key(&t.sender), &from);
-                let mut dest = account(overlay, to)?;
-                dest.balance = dest.balance.saturating_add(*amount);
-                put(overlay, state::account_key(to), &dest);
-                overlay.emit(Event {
-                    emitter: SYSTEM_ADDRESS,
-                    name: "Transfer".into(),
-                    data: codec::encode(&(t.sender, *to, *amount)),
-                });
+                overlay.emit(molt_vm::transfer_event(t.sender, *to, *amount));
                 Ok(Ok(0))
             }
             TransactionPayload::Publish { module } => {
@@ -458,12 +451,14 @@ impl Executor<'_> {
                 package,
                 function,
                 args,
+                coin,
             } => {
                 let call = Call {
                     sender: &t.sender,
                     package,
                     function,
                     args,
+                    coin: *coin,
                     budget: t.gas_budget,
                     ticket: false,
                 };
@@ -545,6 +540,7 @@ impl Executor<'_> {
             block_time_ms: env.timestamp_ms,
             package: package_info(&version),
             ticket_call: false,
+            attached_coin: 0,
         };
         let mut used = 0u64;
         let mut targets = Vec::new();
@@ -593,6 +589,7 @@ impl Executor<'_> {
             package,
             function,
             args,
+            coin,
             budget,
             ticket,
         } = call;
@@ -622,6 +619,16 @@ impl Executor<'_> {
                 function: function.into(),
             });
         }
+        if coin > 0 {
+            let to = version.original_id;
+            if let Err(available) = crate::coin::transfer(overlay, sender, &to, coin)? {
+                return fail(FailureReason::InsufficientBalance {
+                    needed: coin,
+                    available,
+                });
+            }
+            overlay.emit(molt_vm::transfer_event(*sender, to, coin));
+        }
         let info = package_info(&version);
         let mut host = RuntimeHost { overlay };
         let prepared = match self.vm.load(&mut host, &info) {
@@ -641,6 +648,7 @@ impl Executor<'_> {
             block_time_ms: env.timestamp_ms,
             package: info,
             ticket_call: ticket,
+            attached_coin: coin,
         };
         match self.vm.call(
             &prepared,

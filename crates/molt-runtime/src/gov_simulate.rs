@@ -206,6 +206,7 @@ impl Fork<'_> {
         sender: &Address,
         function: &str,
         args: &[u8],
+        coin: u64,
         height: u64,
     ) -> Result<Result<u64, crate::execute::Failed>, RuntimeError> {
         let vm = self.query.runtime.vm_for(params)?;
@@ -223,6 +224,7 @@ impl Fork<'_> {
                 package: &GOVERNANCE_PACKAGE,
                 function,
                 args,
+                coin,
                 budget,
                 ticket: false,
             },
@@ -315,12 +317,18 @@ impl Query<'_> {
                     codec::encode(&(execution_hash, String::from("simulation"), Digest::ZERO));
                 let key = state::data_key(&GOVERNANCE_PACKAGE, b"next_id");
                 let id = read_record::<u64>(&overlay, &key)?.unwrap_or(0);
+                // The simulated proposer is given the deposit on the fork.
+                let deposit = crate::large::governance_track(&overlay)?.map_or(0, |t| t.deposit);
+                let mut proposer = crate::execute::account(&overlay, &SYSTEM_ADDRESS)?;
+                proposer.balance = proposer.balance.saturating_add(deposit);
+                crate::execute::put(&mut overlay, state::account_key(&SYSTEM_ADDRESS), &proposer);
                 if let Err(f) = fork.call(
                     &mut overlay,
                     &params,
                     &SYSTEM_ADDRESS,
                     "propose",
                     &args,
+                    deposit,
                     height,
                 )? {
                     result.failure = Some((SimulationStep::Propose, f.reason));
@@ -347,7 +355,7 @@ impl Query<'_> {
         let mut voted = false;
         for v in &voters {
             let args = codec::encode(&(id, true));
-            match fork.call(&mut overlay, &params, v, "vote", &args, height)? {
+            match fork.call(&mut overlay, &params, v, "vote", &args, 0, height)? {
                 Ok(_) => voted = true,
                 Err(f) => match f.reason {
                     FailureReason::Aborted {
@@ -401,6 +409,7 @@ impl Query<'_> {
             &SYSTEM_ADDRESS,
             "resolve",
             &args,
+            0,
             resolve_height,
         )? {
             Ok(gas) => result.gas_used = gas,

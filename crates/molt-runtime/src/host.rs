@@ -230,6 +230,21 @@ impl Host for RuntimeHost<'_, '_> {
         crate::governance::end_epoch(self.overlay).map_err(host_err)
     }
 
+    fn coin_balance(&mut self, account: &Address) -> Result<u64, HostError> {
+        Ok(crate::execute::account(self.overlay, account)
+            .map_err(host_err)?
+            .balance)
+    }
+
+    fn coin_transfer(
+        &mut self,
+        from: &Address,
+        to: &Address,
+        amount: u64,
+    ) -> Result<Result<(), u64>, HostError> {
+        crate::coin::transfer(self.overlay, from, to, amount).map_err(host_err)
+    }
+
     fn checkpoint(&mut self) {
         self.overlay.checkpoint();
     }

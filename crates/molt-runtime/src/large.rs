@@ -57,6 +57,33 @@ fn track_key() -> Vec<u8> {
     crate::state::data_key(&GOVERNANCE_PACKAGE, TRACK_ITEM)
 }
 
+/// Governance's track parameters, as its `TrackParams` lays them out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Track {
+    /// The coin a proposal must attach.
+    pub(crate) deposit: u64,
+    pub(crate) max_payload_bytes: u64,
+}
+
+/// Governance's track on `state`; `None` for a chain without the framework
+/// or a track that does not decode.
+pub(crate) fn governance_track(state: &Overlay<'_>) -> Result<Option<Track>, RuntimeError> {
+    let Some(bytes) = state.get(&track_key())? else {
+        return Ok(None);
+    };
+    // `TrackParams { deposit, voting_period_blocks, max_payload_bytes }`;
+    // the compatibility checker keeps a storage item's type across
+    // governance upgrades (E0303), so this layout holds.
+    Ok(
+        codec::decode::<(u64, u64, u64)>("governance track", &bytes, 24)
+            .ok()
+            .map(|(deposit, _period, max_payload_bytes)| Track {
+                deposit,
+                max_payload_bytes,
+            }),
+    )
+}
+
 /// The governance limit on `state`: the largest an approved resolve may be
 /// (see the module doc). When governance holds no track (a chain without the
 /// framework) or one that does not decode, it is 0: no exception.
@@ -64,18 +91,11 @@ pub(crate) fn governance_limit(
     state: &Overlay<'_>,
     params: &ChainParams,
 ) -> Result<usize, RuntimeError> {
-    let Some(bytes) = state.get(&track_key())? else {
+    let Some(track) = governance_track(state)? else {
         return Ok(0);
     };
-    // `TrackParams { deposit, voting_period_blocks, max_payload_bytes }`;
-    // the compatibility checker keeps a storage item's type across
-    // governance upgrades (E0303), so this layout holds.
-    let Ok((_deposit, _period, max_payload)) =
-        codec::decode::<(u64, u64, u64)>("governance track", &bytes, 24)
-    else {
-        return Ok(0);
-    };
-    let limit = max_payload
+    let limit = track
+        .max_payload_bytes
         .saturating_add(RESOLVE_ENVELOPE_BYTES)
         .min(params.max_block_bytes)
         .min(MAX_RESOLVE_TRANSACTION_BYTES as u64);
@@ -112,6 +132,7 @@ pub(crate) fn check_size(
         package,
         function,
         args,
+        ..
     } = &tx.transaction.payload
     else {
         return Ok(Err(too_large));

@@ -14,6 +14,7 @@
 //! Execution rules are in [`execute`]; the state layout in [`state`].
 
 mod blocks;
+mod coin;
 mod error;
 pub mod execute;
 mod framework;

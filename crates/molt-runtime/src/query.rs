@@ -258,6 +258,7 @@ impl Query<'_> {
             block_time_ms: latest.header.timestamp_ms,
             package: info,
             ticket_call: false,
+            attached_coin: 0,
         };
         vm.call(
             &prepared,

@@ -256,6 +256,7 @@ impl Runtime {
                 block_time_ms: genesis.timestamp_ms,
                 package: package_info(&version),
                 ticket_call: false,
+                attached_coin: 0,
             };
             let mut host = RuntimeHost { overlay };
             vm.call(

@@ -126,6 +126,7 @@ impl Executor<'_> {
                     package: &t.package,
                     function: &t.function,
                     args: &t.args,
+                    coin: 0,
                     budget,
                     ticket: true,
                 };
@@ -268,6 +269,7 @@ impl Executor<'_> {
                 block_time_ms: env.timestamp_ms,
                 package: package_info(&version),
                 ticket_call: false,
+                attached_coin: 0,
             };
             let left = gas_left.saturating_sub(used);
             match self.vm.call_constructor(&constructor, &mut host, ctx, left) {

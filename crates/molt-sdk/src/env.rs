@@ -31,6 +31,9 @@ pub struct Context {
     /// it makes, the only calls in which [`crate::upgrade::authorize`] can
     /// issue a ticket. See [`in_ticket_call`].
     pub ticket_call: bool,
+    /// The coin the transaction attached to this call, already in this
+    /// program's account ([`crate::coin::attached`]).
+    pub attached_coin: u64,
 }
 
 /// The current call's context (one host call).

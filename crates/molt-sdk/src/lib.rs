@@ -44,6 +44,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod call;
+pub mod coin;
 pub mod env;
 pub mod error;
 pub mod events;
@@ -73,6 +74,7 @@ pub use version::VersionGuard;
 
 /// Everything a program module usually needs: `use molt_sdk::prelude::*;`.
 pub mod prelude {
+    pub use crate::coin;
     pub use crate::ensure;
     pub use crate::env::{self, Context, context};
     pub use crate::error::{ErrorCode, ProgramError, abort, fail};

@@ -48,6 +48,10 @@ mod imp {
         fn molt_gov_set_next_validators(validators: *const u8, len: usize);
         #[link_name = "gov_end_epoch"]
         fn molt_gov_end_epoch();
+        #[link_name = "coin_balance"]
+        fn molt_coin_balance(account: *const u8) -> i64;
+        #[link_name = "coin_send"]
+        fn molt_coin_send(to: *const u8, amount: i64) -> i32;
         #[link_name = "gov_call"]
         fn molt_gov_call(
             package: *const u8,
@@ -152,6 +156,14 @@ mod imp {
     pub fn gov_end_epoch() {
         unsafe { molt_gov_end_epoch() }
     }
+    // The ABI carries amounts as i64 bit patterns of u64.
+    pub fn coin_balance(account: &Address) -> u64 {
+        unsafe { molt_coin_balance(account.0.as_ptr()) as u64 }
+    }
+    /// Whether the coin was sent.
+    pub fn coin_send(to: &Address, amount: u64) -> bool {
+        unsafe { molt_coin_send(to.0.as_ptr(), amount as i64) == 0 }
+    }
     pub fn gov_call(package: &Address, func: &str, args: &[u8]) -> Vec<u8> {
         take_buffer(unsafe {
             molt_gov_call(
@@ -169,9 +181,9 @@ mod imp {
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
     pub use crate::testing::host::{
-        abort, authorize, call_raw, context_bytes, emit, gas, get, get_foreign, gov_call,
-        gov_end_epoch, gov_set_next_validators, gov_set_params, gov_upgrade_package, has, next,
-        remove, set, set_return,
+        abort, authorize, call_raw, coin_balance, coin_send, context_bytes, emit, gas, get,
+        get_foreign, gov_call, gov_end_epoch, gov_set_next_validators, gov_set_params,
+        gov_upgrade_package, has, next, remove, set, set_return,
     };
     pub fn chain_info_bytes(kind: i32) -> Option<alloc::vec::Vec<u8>> {
         crate::testing::host::chain_info(kind)

@@ -86,6 +86,9 @@ pub mod refusals {
     pub const CALL_DEPTH_EXCEEDED: u32 = 1_000_034;
     /// An event the program's interface does not declare (`UndeclaredEvent`).
     pub const UNDECLARED_EVENT: u32 = 1_000_035;
+    /// Coin attached to a call that the origin does not hold (the node's
+    /// failed receipt `InsufficientBalance`; the call does not run).
+    pub const INSUFFICIENT_BALANCE: u32 = 1_000_037;
 }
 
 /// How a function is reached through a dispatcher.
@@ -279,8 +282,30 @@ impl TestEnv {
                 h.events.len(),
                 h.tickets.len(),
                 h.governance.len(),
+                h.balances.clone(),
             )
         });
+        let attach = host::with(|h| {
+            let amount = core::mem::take(&mut h.attach_next);
+            if amount == 0 {
+                return Ok(());
+            }
+            let from = h.frames[0].ctx.origin;
+            let to = h.frames[0].ctx.original_id;
+            match h.transfer(&from, &to, amount) {
+                Ok(()) => {
+                    h.frames[0].ctx.attached_coin = amount;
+                    Ok(())
+                }
+                Err(available) => Err(ProgramError::new(
+                    refusals::INSUFFICIENT_BALANCE,
+                    std::format!("insufficient balance: needed {amount}, available {available}"),
+                )),
+            }
+        });
+        if let Err(e) = attach {
+            return Err(e);
+        }
         match catch_unwind(AssertUnwindSafe(f)) {
             Ok(r) => {
                 host::with(|h| h.reset_frames());
@@ -292,6 +317,7 @@ impl TestEnv {
                     h.events.truncate(snapshot.1);
                     h.tickets.truncate(snapshot.2);
                     h.governance.truncate(snapshot.3);
+                    h.balances = snapshot.4;
                     h.reset_frames();
                 });
                 Err(host::error_of(payload))
@@ -533,6 +559,29 @@ impl TestEnv {
     /// are gone. The node would apply them (docs/framework.md).
     pub fn governance_effects(&self) -> Vec<GovernanceEffect> {
         host::with(|h| h.governance.clone())
+    }
+
+    /// Sets the coin balance of `account` (an account or a program's
+    /// original id).
+    pub fn set_balance(&self, account: &Address, balance: u64) {
+        host::with(|h| {
+            h.balances.insert(*account, balance);
+        })
+    }
+
+    /// The coin balance of `account`.
+    pub fn balance(&self, account: &Address) -> u64 {
+        host::with(|h| h.balance(account))
+    }
+
+    /// Attaches `amount` coin to the next [`Self::call`] (or `try_call`,
+    /// `invoke`, ...), as `molt call --coin` does: it moves from the origin
+    /// to the program under test before the call runs and back if the call
+    /// fails, with the system's `Transfer` event. If the origin holds less,
+    /// the call does not run and returns
+    /// [`refusals::INSUFFICIENT_BALANCE`].
+    pub fn attach_coin(&self, amount: u64) {
+        host::with(|h| h.attach_next = amount)
     }
 
     /// Sets what `molt.chain_info` answers for `kind` (the ABI's codes:

@@ -26,11 +26,15 @@ pub enum TransactionPayload {
     Publish { module: Vec<u8> },
     /// Call an `entry` or `public` function. `package` is an original id (the
     /// latest version runs) or an exact package id; `args` is the canonical
-    /// encoding of the parameter tuple.
+    /// encoding of the parameter tuple. `coin` (0 for none) moves from the
+    /// sender to the package's account (its original id) before the call
+    /// runs, and back if the call fails; the program reads it with
+    /// `molt_sdk::coin::attached`.
     Call {
         package: Address,
         function: String,
         args: Vec<u8>,
+        coin: u64,
     },
     /// Upgrade package `package` (its original id) to `module`. The sender
     /// must hold the package's `UpgradeCap`, or `ticket` names a call to the

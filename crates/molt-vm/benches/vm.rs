@@ -240,6 +240,7 @@ fn main() {
         block_time_ms: 0,
         package,
         ticket_call: false,
+        attached_coin: 0,
     };
     let bench = Bench { vm, module, ctx };
     let mut host = MemoryHost::new();

@@ -31,6 +31,8 @@ pub(crate) enum HostFn {
     GovSetNextValidators,
     GovEndEpoch,
     GovCall,
+    CoinBalance,
+    CoinSend,
 }
 
 use ValType::{I32, I64};
@@ -92,6 +94,8 @@ const TABLE: &[(HostFn, &str, &[ValType], &[ValType])] = &[
         &[I32, I32, I32, I32, I32],
         &[I64],
     ),
+    (HostFn::CoinBalance, "coin_balance", &[I32], &[I64]),
+    (HostFn::CoinSend, "coin_send", &[I32, I64], &[I32]),
 ];
 
 impl HostFn {
@@ -146,6 +150,10 @@ pub struct Context {
     /// ticket. A program that consumes approvals when it authorizes can
     /// refuse early when this is false.
     pub ticket_call: bool,
+    /// The coin the transaction attached to this call, already in the
+    /// package's account; 0 in a call another program makes, in
+    /// constructors, `init` and queries.
+    pub attached_coin: u64,
 }
 
 /// One version of a package, as the VM needs to know it to run it.
@@ -172,6 +180,10 @@ pub struct CallContext {
     /// This is the ticket call of an `Upgrade` transaction (see
     /// [`Context::ticket_call`]).
     pub ticket_call: bool,
+    /// The coin the transaction attached to this call, already moved to the
+    /// package's account by the runtime ([`Context::attached_coin`]); 0 for
+    /// constructors, `init` and queries. Calls the program makes carry none.
+    pub attached_coin: u64,
 }
 
 impl CallContext {
@@ -188,6 +200,7 @@ impl CallContext {
             checksum: self.package.checksum,
             owner: self.package.owner,
             ticket_call: self.ticket_call,
+            attached_coin: self.attached_coin,
         }
     }
 }

@@ -146,6 +146,29 @@ pub trait Host {
         Ok(None)
     }
 
+    /// The coin balance of `account` (an account or a package's original
+    /// id); 0 for one the host has never seen. The default keeps no coin.
+    fn coin_balance(&mut self, account: &Address) -> Result<u64, HostError> {
+        let _ = account;
+        Ok(0)
+    }
+
+    /// Moves `amount` from `from` to `to`, or, if `from` holds less, moves
+    /// nothing and answers `Err(balance of from)`. A write of the running
+    /// call: a later [`Host::revert`] of an enclosing checkpoint must undo
+    /// it. The VM records the move as an event itself; the host only keeps
+    /// balances. Credits saturate at `u64::MAX` (the supply is far below).
+    /// The default keeps no coin, so every account has none to send.
+    fn coin_transfer(
+        &mut self,
+        from: &Address,
+        to: &Address,
+        amount: u64,
+    ) -> Result<Result<(), u64>, HostError> {
+        let _ = (from, to, amount);
+        Ok(Err(0))
+    }
+
     // ---- privileged calls (docs/host-abi.md). The VM calls these only for
     // a framework package (`molt_host_rules::privilege::admit`), after
     // charging gas and, for an upgrade, validating the module. Each is a

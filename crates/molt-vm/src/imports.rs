@@ -7,7 +7,7 @@ use crate::config::price;
 use crate::error::VmError;
 use crate::exec::{Invocation, Session, execute, resolve_entry};
 use crate::host::UpgradeTicket;
-use crate::privileged;
+use crate::{coin, privileged};
 use molt_host_rules::{CallOrigin, Resolution, calls, tickets};
 use molt_types::{Address, Digest, Event};
 use wasmi::{Caller, Func, Memory, Store};
@@ -120,6 +120,14 @@ pub(crate) fn host_func<'a>(store: &mut Store<Session<'a>>, f: HostFn) -> Func {
                 lift(&mut c, r)
             },
         ),
+        HostFn::CoinBalance => Func::wrap(store, |mut c: Ctx<'_, 'a>, account: i32| {
+            let r = coin::balance(&mut c, account);
+            lift(&mut c, r)
+        }),
+        HostFn::CoinSend => Func::wrap(store, |mut c: Ctx<'_, 'a>, to: i32, amount: i64| {
+            let r = coin::send(&mut c, to, amount);
+            lift(&mut c, r)
+        }),
     }
 }
 
@@ -493,6 +501,7 @@ pub(crate) fn call_as(
         checksum: info.checksum,
         owner: info.owner,
         ticket_call: s.context.ticket_call,
+        attached_coin: 0,
     };
     let invocation = Invocation {
         entry: &entry,

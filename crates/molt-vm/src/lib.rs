@@ -74,6 +74,7 @@
 
 mod abi;
 mod cache;
+mod coin;
 mod config;
 mod determinism;
 mod error;
@@ -88,6 +89,7 @@ mod vm;
 
 pub use abi::{CallContext, CallTarget, Context, HOST_MODULE, PackageInfo};
 pub use cache::CacheStats;
+pub use coin::{TRANSFER_EVENT, transfer_event};
 pub use config::{GasSchedule, VmConfig, WASM_PAGE_SIZE};
 pub use error::{CallError, ConfigError, HostError, VmError};
 pub use governance::{ChainInfo, GovernanceRefusal, GovernanceUpgrade};

@@ -30,6 +30,8 @@ pub struct MemoryHost {
     caps: BTreeMap<Address, Address>,
     /// Upgrade tickets of the running (or last) transaction, in order.
     tickets: Vec<UpgradeTicket>,
+    /// Coin balances of accounts and packages (absent: 0).
+    balances: BTreeMap<Address, u64>,
     /// One undo log per open checkpoint, innermost last.
     journal: Vec<Vec<Undo>>,
 }
@@ -45,6 +47,8 @@ enum Undo {
     Event,
     /// Drop the last ticket.
     Ticket,
+    /// Restore `account`'s balance to `previous`.
+    Balance { account: Address, previous: u64 },
 }
 
 impl MemoryHost {
@@ -146,6 +150,22 @@ impl MemoryHost {
     /// them (test helper; not journaled).
     pub fn take_tickets(&mut self) -> Vec<UpgradeTicket> {
         std::mem::take(&mut self.tickets)
+    }
+
+    /// Sets `account`'s coin balance directly (test setup; not journaled).
+    pub fn set_balance(&mut self, account: Address, balance: u64) {
+        self.balances.insert(account, balance);
+    }
+
+    /// The coin balance of `account` (0 if it never held any).
+    pub fn balance(&self, account: &Address) -> u64 {
+        self.balances.get(account).copied().unwrap_or(0)
+    }
+
+    fn put_balance(&mut self, account: Address, balance: u64) {
+        let previous = self.balance(&account);
+        self.balances.insert(account, balance);
+        self.log(Undo::Balance { account, previous });
     }
 
     /// How many checkpoints are open (0 outside a call).
@@ -259,6 +279,26 @@ impl Host for MemoryHost {
         Ok(())
     }
 
+    fn coin_balance(&mut self, account: &Address) -> Result<u64, HostError> {
+        Ok(self.balance(account))
+    }
+
+    fn coin_transfer(
+        &mut self,
+        from: &Address,
+        to: &Address,
+        amount: u64,
+    ) -> Result<Result<(), u64>, HostError> {
+        let held = self.balance(from);
+        if held < amount {
+            return Ok(Err(held));
+        }
+        self.put_balance(*from, held - amount);
+        let credited = self.balance(to).saturating_add(amount);
+        self.put_balance(*to, credited);
+        Ok(Ok(()))
+    }
+
     /// The outermost checkpoint opens a new transaction: the tickets of the
     /// previous one expire, as on the node, where a ticket no upgrade of its
     /// transaction consumed is dropped when the transaction ends.
@@ -300,6 +340,9 @@ impl Host for MemoryHost {
                 }
                 Undo::Ticket => {
                     self.tickets.pop();
+                }
+                Undo::Balance { account, previous } => {
+                    self.balances.insert(account, previous);
                 }
             }
         }

@@ -30,10 +30,21 @@
 //!
 //! # The deposit
 //!
-//! The anti-spam deposit is a track parameter recorded in every proposal.
-//! Programs cannot hold native coin yet (a later release adds it), so it is
-//! **not collected**: [`TrackParams::deposit`] documents the amount the
-//! track will charge, nothing more.
+//! The anti-spam deposit ([`TrackParams::deposit`], a track parameter,
+//! copied into each proposal) is coin the proposer attaches to `propose`:
+//! exactly that amount, or the proposal is refused (`WrongDeposit`) and the
+//! coin stays with the proposer. Governance holds it in its own account
+//! (`0x2`) while votes are open, then:
+//!
+//! - **refunded** to the proposer by the vote that decides the proposal,
+//!   accepted or rejected (a proposal the validators took up and decided
+//!   was not spam);
+//! - **forfeited** if the proposal expires undecided: it stays in
+//!   governance's account (this release has no way to spend it; a later
+//!   framework release can, through a resolved proposal).
+//!
+//! Both moves are the system's `Transfer` events in the receipts, and
+//! `DepositRefunded` says which proposal a refund closed.
 #![cfg_attr(not(test), no_std)]
 
 #[molt_sdk::program]
@@ -48,7 +59,7 @@ pub mod governance {
     /// Parameters of the validators' track, copied into each proposal.
     #[derive(BorshSerialize, BorshDeserialize, Debug, Clone, PartialEq, Eq)]
     pub struct TrackParams {
-        /// The anti-spam deposit (not collected yet: see the crate docs).
+        /// The anti-spam deposit each proposal attaches (see the crate docs).
         pub deposit: u64,
         /// Blocks after creation during which votes are accepted.
         pub voting_period_blocks: u64,
@@ -71,6 +82,17 @@ pub mod governance {
         Executing,
         /// Every step resolved.
         Executed,
+    }
+
+    /// Where a proposal's deposit is (see the crate docs).
+    #[derive(BorshSerialize, BorshDeserialize, Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DepositStatus {
+        /// In governance's account while votes are open.
+        Held,
+        /// Back with the proposer: the proposal was decided.
+        Refunded,
+        /// Kept by governance: the proposal expired undecided.
+        Forfeited,
     }
 
     /// A proposal and its tally.
@@ -121,6 +143,14 @@ pub mod governance {
         pub accepted: bool,
         pub yes: u64,
         pub no: u64,
+    }
+
+    #[event]
+    #[derive(Debug, PartialEq, Eq)]
+    pub struct DepositRefunded {
+        pub id: u64,
+        pub proposer: Address,
+        pub amount: u64,
     }
 
     #[event]
@@ -188,6 +218,16 @@ pub mod governance {
             message = "invalid track parameters: the voting period must be at least 1 block"
         )]
         BadTrack,
+        #[error(
+            code = 15,
+            message = "attach exactly the track's deposit to propose (the `track` view gives it; `molt gov propose` attaches it)"
+        )]
+        WrongDeposit,
+        #[error(
+            code = 16,
+            message = "governance's account holds less coin than the deposit it owes back"
+        )]
+        TreasuryShort,
     }
 
     #[storage]
@@ -234,6 +274,9 @@ pub mod governance {
         ensure!(metadata_url.len() <= MAX_URL_BYTES, Error::UrlTooLong);
         let ctx = context();
         let track = TRACK.get().unwrap_or_else(default_track);
+        // The attached coin is already in governance's account; a refusal
+        // undoes the call and gives it back.
+        ensure!(coin::attached() == track.deposit, Error::WrongDeposit);
         let id = NEXT_ID.get_or_default();
         let mut total = 0u64;
         for (address, _, power) in chain::validators() {
@@ -316,9 +359,30 @@ pub mod governance {
                 no: p.no,
             }
             .emit();
+            refund(&p);
         }
         PROPOSALS.set(&id, &p);
         Ok(())
+    }
+
+    /// Gives a decided proposal's deposit back to its proposer. Governance
+    /// took exactly this coin at `propose` and never spends coin, so its
+    /// account holds it; if it somehow did not, the vote fails and nothing
+    /// is decided.
+    fn refund(p: &Proposal) {
+        let amount = p.track.deposit;
+        if amount == 0 {
+            return;
+        }
+        if coin::send(&p.proposer, amount).is_err() {
+            fail(Error::TreasuryShort);
+        }
+        DepositRefunded {
+            id: p.id,
+            proposer: p.proposer,
+            amount,
+        }
+        .emit();
     }
 
     /// More than two thirds, exactly: `3 * yes > 2 * total`.
@@ -402,6 +466,20 @@ pub mod governance {
         Ok(())
     }
 
+    /// What happened to proposal `id`'s deposit: `None` for no such
+    /// proposal.
+    #[view]
+    fn deposit_status(id: u64) -> Option<DepositStatus> {
+        let p = PROPOSALS.get(&id)?;
+        Some(match p.state {
+            ProposalState::Voting if context().block_height > p.expiry_height => {
+                DepositStatus::Forfeited
+            }
+            ProposalState::Voting => DepositStatus::Held,
+            _ => DepositStatus::Refunded,
+        })
+    }
+
     /// The id the next proposal will get.
     #[view]
     fn next_proposal_id() -> u64 {
@@ -452,7 +530,7 @@ pub mod governance {
 
 #[cfg(test)]
 mod tests {
-    use super::governance::{self, ProposalState};
+    use super::governance::{self, DepositStatus, ProposalState};
     use molt_sdk::testing::{GovernanceEffect, TestEnv};
     use molt_sdk::{Address, Digest};
 
@@ -471,14 +549,12 @@ mod tests {
 
     #[test]
     fn a_proposal_runs_natively_and_its_effects_are_recorded() {
-        let env = TestEnv::new();
-        env.set_package(Address::reserved(2), Address::reserved(2), 1);
+        let env = governance_env();
         let (a, b) = (TestEnv::ALICE, TestEnv::BOB);
-        let validators: Vec<(Address, [u8; 32], u64)> = vec![(a, [1; 32], 2), (b, [2; 32], 1)];
-        env.set_chain_info(1, molt_sdk::borsh::to_vec(&validators).unwrap());
-        env.call(governance::init).unwrap();
         let payload = molt_payload::Payload::new(vec![molt_payload::Action::EndEpoch]).encode();
         let hash = molt_payload::execution_hash(&payload);
+        env.set_balance(&a, governance::default_track().deposit);
+        env.attach_coin(governance::default_track().deposit);
         let id = env
             .try_call(|| governance::propose(hash, "u".into(), Digest::ZERO))
             .unwrap();
@@ -504,5 +580,110 @@ mod tests {
             env.call(|| governance::state(id)).unwrap(),
             Some(ProposalState::Executed)
         );
+    }
+
+    /// Governance at `0x2` with ALICE (power 2) and BOB (power 1) as the
+    /// epoch's validators, initialised.
+    fn governance_env() -> TestEnv {
+        let env = TestEnv::new();
+        env.set_package(Address::reserved(2), Address::reserved(2), 1);
+        let validators: Vec<(Address, [u8; 32], u64)> =
+            vec![(TestEnv::ALICE, [1; 32], 2), (TestEnv::BOB, [2; 32], 1)];
+        env.set_chain_info(1, molt_sdk::borsh::to_vec(&validators).unwrap());
+        env.call(governance::init).unwrap();
+        env
+    }
+
+    fn propose(env: &TestEnv, proposer: Address, coin: u64) -> Result<u64, molt_sdk::ProgramError> {
+        env.set_caller(proposer);
+        env.set_origin(proposer);
+        env.attach_coin(coin);
+        env.try_call(|| governance::propose(Digest([7; 32]), "u".into(), Digest::ZERO))
+    }
+
+    #[test]
+    fn a_proposal_needs_exactly_the_deposit_and_a_refusal_keeps_the_coin() {
+        let env = governance_env();
+        let deposit = governance::default_track().deposit;
+        let carol = TestEnv::CAROL;
+        let treasury = Address::reserved(2);
+        env.set_balance(&carol, 5 * deposit);
+        for wrong in [0, deposit - 1, deposit + 1] {
+            let err = propose(&env, carol, wrong).unwrap_err();
+            assert_eq!(err.code, 15, "{wrong}: {}", err.message);
+            assert_eq!(
+                env.balance(&carol),
+                5 * deposit,
+                "a refused proposal keeps no coin"
+            );
+            assert_eq!(env.balance(&treasury), 0);
+        }
+        let id = propose(&env, carol, deposit).unwrap();
+        assert_eq!(env.balance(&carol), 4 * deposit);
+        assert_eq!(env.balance(&treasury), deposit);
+        assert_eq!(
+            env.call(|| governance::deposit_status(id)).unwrap(),
+            Some(DepositStatus::Held)
+        );
+    }
+
+    #[test]
+    fn the_deciding_vote_refunds_the_deposit_accepted_or_rejected() {
+        let env = governance_env();
+        let deposit = governance::default_track().deposit;
+        let carol = TestEnv::CAROL;
+        env.set_balance(&carol, 2 * deposit);
+        let accepted = propose(&env, carol, deposit).unwrap();
+        let rejected = propose(&env, carol, deposit).unwrap();
+        assert_eq!(env.balance(&carol), 0);
+        env.set_block(2, 2);
+        env.clear_events();
+        env.set_caller(TestEnv::ALICE);
+        env.try_call(|| governance::vote(accepted, true)).unwrap();
+        env.set_caller(TestEnv::BOB);
+        env.try_call(|| governance::vote(accepted, true)).unwrap();
+        assert_eq!(env.balance(&carol), deposit, "accepted: refunded");
+        let refunds = env.events_of::<governance::DepositRefunded>();
+        assert_eq!(
+            refunds,
+            vec![governance::DepositRefunded {
+                id: accepted,
+                proposer: carol,
+                amount: deposit
+            }]
+        );
+        // ALICE's no (2 of 3) leaves no way to more than 2/3: rejected.
+        env.set_caller(TestEnv::ALICE);
+        env.try_call(|| governance::vote(rejected, false)).unwrap();
+        assert_eq!(
+            env.call(|| governance::state(rejected)).unwrap(),
+            Some(ProposalState::Rejected)
+        );
+        assert_eq!(env.balance(&carol), 2 * deposit, "rejected: refunded too");
+        assert_eq!(env.balance(&Address::reserved(2)), 0);
+        for id in [accepted, rejected] {
+            assert_eq!(
+                env.call(|| governance::deposit_status(id)).unwrap(),
+                Some(DepositStatus::Refunded)
+            );
+        }
+    }
+
+    #[test]
+    fn an_expired_proposal_forfeits_its_deposit() {
+        let env = governance_env();
+        let track = governance::default_track();
+        let carol = TestEnv::CAROL;
+        env.set_balance(&carol, track.deposit);
+        let id = propose(&env, carol, track.deposit).unwrap();
+        env.set_block(2 + track.voting_period_blocks, 2);
+        assert_eq!(
+            env.call(|| governance::deposit_status(id)).unwrap(),
+            Some(DepositStatus::Forfeited)
+        );
+        env.set_caller(TestEnv::ALICE);
+        assert!(env.try_call(|| governance::vote(id, true)).is_err());
+        assert_eq!(env.balance(&carol), 0);
+        assert_eq!(env.balance(&Address::reserved(2)), track.deposit);
     }
 }

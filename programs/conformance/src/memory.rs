@@ -79,6 +79,7 @@ impl Memory {
             block_time_ms: env.time_ms,
             package: info,
             ticket_call,
+            attached_coin: 0,
         };
         let target = CallTarget::Function(step.function.clone());
         self.vm

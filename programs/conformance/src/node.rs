@@ -154,6 +154,7 @@ impl Node {
                     package: step.package,
                     function: step.function.clone(),
                     args: step.args.clone(),
+                    coin: 0,
                 };
                 let (receipt, env) = self.transact(*sender, payload);
                 let result = match &receipt.status {

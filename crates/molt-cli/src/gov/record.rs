@@ -72,6 +72,22 @@ pub fn proposal(ctx: &Ctx<'_>, id: u64) -> Result<Option<ProposalRecord>> {
     Ok(Some(p))
 }
 
+/// The track new proposals get (governance's `track` view).
+pub fn track(ctx: &Ctx<'_>) -> Result<TrackRecord> {
+    let v = ctx.view_value(&GOVERNANCE_PACKAGE, "track", json!([]))?;
+    serde_json::from_value(v.clone())
+        .map_err(|e| anyhow!("governance's track reads {v}, not a track: {e}"))
+}
+
+/// Where proposal `id`'s deposit is: `Held`, `Refunded` or `Forfeited`
+/// (`None` from a framework release without the `deposit_status` view).
+pub fn deposit_status(ctx: &Ctx<'_>, id: u64) -> Option<String> {
+    match ctx.view_value(&GOVERNANCE_PACKAGE, "deposit_status", json!([id])) {
+        Ok(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
 /// Like [`proposal`], with a helpful error when there is none.
 pub fn existing(ctx: &Ctx<'_>, id: u64) -> Result<ProposalRecord> {
     proposal(ctx, id)?.ok_or_else(|| {

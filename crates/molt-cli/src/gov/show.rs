@@ -67,6 +67,18 @@ pub fn show(ctx: &Ctx<'_>, id: u64) -> Result<()> {
         "metadata: {} (SHA3-256 {})",
         p.metadata_url, p.metadata_hash
     );
+    let deposit = record::deposit_status(ctx, id);
+    let _ = writeln!(
+        s,
+        "deposit: {} {}",
+        p.track.deposit,
+        match deposit.as_deref() {
+            Some("Held") => "held by governance until the proposal is decided",
+            Some("Refunded") => "refunded to the proposer",
+            Some("Forfeited") => "forfeited to governance (the proposal expired undecided)",
+            _ => "(this framework release does not report it)",
+        }
+    );
     let _ = write!(
         s,
         "track: deposit {}, voting period {} blocks, payload limit {} bytes",
@@ -76,6 +88,7 @@ pub fn show(ctx: &Ctx<'_>, id: u64) -> Result<()> {
         "proposal": p,
         "yes_needed": p.yes_needed(),
         "height": height,
+        "deposit_status": deposit,
     });
     ctx.out.result(&s, json);
     Ok(())

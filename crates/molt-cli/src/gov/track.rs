@@ -18,11 +18,17 @@ use std::path::Path;
 /// The longest metadata URL governance accepts.
 const MAX_URL_BYTES: usize = 512;
 
-fn governance_call(ctx: &Ctx<'_>, function: &str, args: Value) -> Result<TransactionPayload> {
+fn governance_call(
+    ctx: &Ctx<'_>,
+    function: &str,
+    args: Value,
+    coin: u64,
+) -> Result<TransactionPayload> {
     Ok(TransactionPayload::Call {
         package: GOVERNANCE_PACKAGE,
         function: function.into(),
         args: ctx.encode_args(&GOVERNANCE_PACKAGE, function, &args)?,
+        coin,
     })
 }
 
@@ -98,13 +104,16 @@ pub fn propose(
         })?,
     };
     let metadata_hash = sha3_256(&metadata);
+    // The track's deposit, attached: governance refuses any other amount.
+    let deposit = record::track(ctx)?.deposit;
     let payload = governance_call(
         ctx,
         "propose",
         json!([script.hash, metadata_url, metadata_hash]),
+        deposit,
     )?;
     let what = format!(
-        "a proposal of payload {} ({})",
+        "a proposal of payload {} ({}) with the track's deposit of {deposit}",
         script.hash,
         script.describe()
     );
@@ -114,6 +123,7 @@ pub fn propose(
     {
         v.extra.insert("proposal_id".into(), json!(id));
         v.extra.insert("metadata_hash".into(), json!(metadata_hash));
+        v.extra.insert("deposit".into(), json!(deposit));
         done = with_proposal(ctx, done, id)?;
     }
     let hash = script.hash;
@@ -122,6 +132,8 @@ pub fn propose(
             "proposal {} opened for execution hash {hash}\n\
              voters: the validators at height {}, total power {}; {}\n\
              voting until height {}\n\
+             deposit: {deposit} held by governance, refunded when the proposal is decided, \
+             forfeited if it expires undecided\n\
              next: each validator runs `molt gov vote --proposal-id {}`",
             p.id,
             p.created_height,
@@ -147,20 +159,24 @@ pub fn vote(ctx: &Ctx<'_>, id: u64, approve: bool, tx: &TxArgs) -> Result<()> {
     }
     let side = if approve { "yes" } else { "no" };
     let what = format!("a {side} vote on proposal {id}");
-    let payload = governance_call(ctx, "vote", json!([id, approve]))?;
+    let payload = governance_call(ctx, "vote", json!([id, approve]), 0)?;
     let done = ctx.transact(tx, payload, &what)?;
     let done = with_proposal(ctx, done, id)?;
     finish(ctx, done, &what, |v| {
         let Some(p) = recorded(v) else {
             return format!("voted {side} on proposal {id}");
         };
+        let refund = format!(
+            "; the deposit of {} went back to {}",
+            p.track.deposit, p.proposer
+        );
         let next = match p.state.as_str() {
             "Accepted" => format!(
-                "\naccepted: resolve it in a block after {} with \
+                "\naccepted{refund}: resolve it in a block after {} with \
                  `molt gov resolve --proposal-id {id} --proposal-script-dir DIR`",
                 p.decided_height
             ),
-            "Rejected" => "\nrejected: it can no longer reach 2/3".to_string(),
+            "Rejected" => format!("\nrejected: it can no longer reach 2/3{refund}"),
             _ => String::new(),
         };
         format!(
@@ -252,6 +268,7 @@ pub fn resolve(ctx: &Ctx<'_>, dir: &Path, id: u64, tx: &TxArgs) -> Result<()> {
         ctx,
         "resolve",
         json!([id, format!("0x{}", hex::encode(&script.payload))]),
+        0,
     )?;
     let what = format!("resolving proposal {id} with {}", script.describe());
     let done = ctx.transact(tx, payload, &what)?;

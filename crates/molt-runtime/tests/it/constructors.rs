@@ -36,6 +36,7 @@ fn own_constructor_accepts(module: &[u8], caller: Address) -> bool {
             checksum: sha3_256(module),
         },
         ticket_call: false,
+        attached_coin: 0,
     };
     vm.call(
         &prepared,
@@ -165,6 +166,7 @@ fn an_upgrade_cannot_change_a_custom_constructors_constant() {
             package: pkg,
             function: "announce_upgrade".into(),
             args: vec![],
+            coin: 0,
         },
     );
     assert_eq!(r.status, ExecutionStatus::Success, "{r:?}");

@@ -80,6 +80,7 @@ fn two_builders_and_a_verifier_agree_at_every_height() {
                         package: pkg,
                         function: function.into(),
                         args,
+                        coin: 0,
                     }
                 }
                 8 if !packages.is_empty() => {

@@ -28,6 +28,7 @@ fn call(rt: &Runtime, seq: u64, package: Address) -> SignedTransaction {
             package,
             function: "increment".into(),
             args: vec![],
+            coin: 0,
         },
     }
     .sign(&dev_key(0))
@@ -148,6 +149,7 @@ fn add_zero(client: Address) -> SignedTransaction {
             package: client,
             function: "add_zero".into(),
             args: vec![],
+            coin: 0,
         },
     }
     .sign(&dev_key(0))

@@ -60,11 +60,21 @@ pub(crate) fn chain() -> Gov {
     Gov { c, validators }
 }
 
+/// Governance's genesis track deposit, which `propose` must attach.
+pub(crate) const DEPOSIT: u64 = 1_000_000;
+
+/// A call to governance; `propose` attaches the deposit.
 pub(crate) fn call(function: &str, args: Vec<u8>) -> TransactionPayload {
+    let coin = if function == "propose" { DEPOSIT } else { 0 };
+    call_with_coin(function, args, coin)
+}
+
+pub(crate) fn call_with_coin(function: &str, args: Vec<u8>, coin: u64) -> TransactionPayload {
     TransactionPayload::Call {
         package: GOVERNANCE_PACKAGE,
         function: function.into(),
         args,
+        coin,
     }
 }
 
@@ -339,6 +349,7 @@ fn a_resolved_upgrade_is_served_by_the_next_transaction() {
         package: SYSTEM_PACKAGE,
         function: "greeting".into(),
         args: vec![],
+        coin: 0,
     };
     let r = g.c.run(&dev_key(2), greet.clone());
     assert!(
@@ -541,6 +552,7 @@ fn privileged_calls_are_refused_to_ordinary_programs() {
                     package: probe,
                     function: (*function).into(),
                     args: args.clone(),
+                    coin: 0,
                 },
             );
             assert_eq!(
@@ -559,6 +571,7 @@ fn privileged_calls_are_refused_to_ordinary_programs() {
                 package: framework_probe,
                 function: function.into(),
                 args,
+                coin: 0,
             },
         );
         assert_eq!(r.status, ExecutionStatus::Success, "{function}: {r:?}");

@@ -277,6 +277,7 @@ fn a_transaction_over_the_limit_that_is_not_a_resolve_is_refused() {
             package: SYSTEM_PACKAGE,
             function: "resolve".into(),
             args: args.clone(),
+            coin: 0,
         },
         // Governance, but another function.
         call("propose", args),

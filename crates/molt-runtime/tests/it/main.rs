@@ -1,5 +1,6 @@
 //! molt-runtime integration tests: real store, real Wasm, real signatures.
 
+mod coin;
 mod constructors;
 mod determinism;
 mod faults;

@@ -23,6 +23,7 @@ pub fn call(
             package,
             function: function.into(),
             args,
+            coin: 0,
         },
     )
 }

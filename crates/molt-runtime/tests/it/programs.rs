@@ -9,6 +9,7 @@ fn call(package: Address, function: &str, args: Vec<u8>) -> TransactionPayload {
         package,
         function: function.into(),
         args,
+        coin: 0,
     }
 }
 

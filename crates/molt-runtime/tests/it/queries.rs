@@ -20,6 +20,7 @@ fn a_query_keeps_answering_at_its_height_while_blocks_commit() {
         package: pkg,
         function: "increment".into(),
         args: vec![],
+        coin: 0,
     };
     chain.run(&key, increment());
 

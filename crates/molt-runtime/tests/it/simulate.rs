@@ -219,6 +219,7 @@ fn a_budget_from_a_simulation_with_the_margin_is_enough_and_refunds_the_rest() {
         package: pkg,
         function: "add".into(),
         args: 5u64.to_le_bytes().to_vec(),
+        coin: 0,
     };
     let seq = c.rt.account(&key.address()).unwrap().sequence_number;
     let balance = c.rt.account(&key.address()).unwrap().balance;

@@ -66,6 +66,10 @@ pub(super) struct HostState {
     pub(super) governance: Vec<super::GovernanceEffect>,
     /// What `molt.chain_info` answers, by kind code.
     pub(super) chain_info: BTreeMap<i32, Vec<u8>>,
+    /// Coin balances of accounts and programs (absent: 0).
+    pub(super) balances: BTreeMap<Address, u64>,
+    /// Coin the next [`TestEnv::call`] attaches.
+    pub(super) attach_next: u64,
 }
 
 fn default_context() -> Context {
@@ -81,6 +85,7 @@ fn default_context() -> Context {
         checksum: TestEnv::CHECKSUM,
         owner: TestEnv::ALICE,
         ticket_call: false,
+        attached_coin: 0,
     }
 }
 
@@ -104,7 +109,36 @@ impl HostState {
             tickets: Vec::new(),
             governance: Vec::new(),
             chain_info: BTreeMap::new(),
+            balances: BTreeMap::new(),
+            attach_next: 0,
         }
+    }
+
+    pub(super) fn balance(&self, account: &Address) -> u64 {
+        self.balances.get(account).copied().unwrap_or(0)
+    }
+
+    /// Moves `amount` from `from` to `to`, recording the system's
+    /// `Transfer` event as the node does; `Err(balance)` moves nothing.
+    pub(super) fn transfer(
+        &mut self,
+        from: &Address,
+        to: &Address,
+        amount: u64,
+    ) -> Result<(), u64> {
+        let held = self.balance(from);
+        if held < amount {
+            return Err(held);
+        }
+        self.balances.insert(*from, held - amount);
+        let credited = self.balance(to).saturating_add(amount);
+        self.balances.insert(*to, credited);
+        self.events.push(EmittedEvent {
+            program: Address::ZERO,
+            name: String::from("Transfer"),
+            data: crate::__private::encode(&(*from, *to, amount)),
+        });
+        Ok(())
     }
 
     pub(super) fn current(&mut self) -> &mut Frame {
@@ -117,6 +151,7 @@ impl HostState {
         self.frames.truncate(1);
         self.frames[0].view = false;
         self.frames[0].return_data = None;
+        self.frames[0].ctx.attached_coin = 0;
     }
 
     fn namespace(&mut self) -> Address {
@@ -397,6 +432,7 @@ fn call_raw_from(package: &Address, func: &str, args: &[u8], origin: CallOrigin)
             checksum: v.checksum,
             owner: v.owner,
             ticket_call: outer.ticket_call,
+            attached_coin: 0,
         };
         let frame = Frame {
             ctx,
@@ -490,6 +526,20 @@ pub fn begin_call(kind: CallKind, visibility: &str, view: bool, func: &str) {
         let frame = h.current();
         frame.view = calls::runs_as_view(frame.view, view);
     });
+}
+
+/// `molt.coin_balance`.
+pub fn coin_balance(account: &Address) -> u64 {
+    with(|h| h.balance(account))
+}
+
+/// `molt.coin_send`: from the running program's account.
+pub fn coin_send(to: &Address, amount: u64) -> bool {
+    with(|h| {
+        h.writable("coin_send");
+        let from = h.namespace();
+        h.transfer(&from, to, amount).is_ok()
+    })
 }
 
 /// `molt.chain_info`: what [`TestEnv::set_chain_info`] set, else absent.

@@ -99,6 +99,7 @@ fn golden_payloads() {
             package: Address::reserved(0x99),
             function: "increment".into(),
             args: vec![5, 0, 0, 0, 0, 0, 0, 0],
+            coin: 250,
         },
     );
 }

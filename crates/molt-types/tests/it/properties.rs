@@ -17,12 +17,14 @@ fn arb_payload() -> impl Strategy<Value = TransactionPayload> {
         (
             arb_address(),
             "[a-z_]{1,16}",
-            prop::collection::vec(any::<u8>(), 0..64)
+            prop::collection::vec(any::<u8>(), 0..64),
+            any::<u64>()
         )
-            .prop_map(|(package, function, args)| TransactionPayload::Call {
+            .prop_map(|(package, function, args, coin)| TransactionPayload::Call {
                 package,
                 function,
-                args
+                args,
+                coin,
             }),
     ]
 }

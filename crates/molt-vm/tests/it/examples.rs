@@ -99,6 +99,7 @@ fn timelock_program_issues_an_upgrade_ticket() {
             package: package.clone(),
             // `authorize` runs as the ticket call of an upgrade.
             ticket_call: matches!(&target, CallTarget::Function(n) if n == "authorize"),
+            attached_coin: 0,
         };
         let args: &[u8] = if target == CallTarget::Init {
             &[]
@@ -149,6 +150,7 @@ fn multisig_program_refused_ticket_reverts() {
             block_time_ms: 0,
             package: package.clone(),
             ticket_call: matches!(&target, CallTarget::Function(n) if n == "authorize"),
+            attached_coin: 0,
         };
         vm.call(&module, host, ctx, &target, args, 10_000_000)
     };
@@ -194,6 +196,7 @@ fn token_lists_more_holders_than_the_initial_memory_holds() {
         block_time_ms: 0,
         package,
         ticket_call: false,
+        attached_coin: 0,
     };
     let mut call = |target: CallTarget, args: &[u8]| {
         vm.call(&module, &mut host, ctx.clone(), &target, args, 100_000_000)

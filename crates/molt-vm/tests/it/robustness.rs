@@ -50,6 +50,7 @@ fn module_validate(vm: &Vm, bytes: &[u8]) -> bool {
             checksum: module.checksum(),
         },
         ticket_call: false,
+        attached_coin: 0,
     };
     let names: Vec<String> = module
         .interface()

@@ -272,6 +272,7 @@ impl World {
             block_time_ms: 1_700_000_000_000,
             package: self.package.clone(),
             ticket_call: false,
+            attached_coin: 0,
         }
     }
 

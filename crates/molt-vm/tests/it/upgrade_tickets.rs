@@ -94,6 +94,7 @@ impl<H: Host> Setup<H> {
             block_time_ms: 0,
             package: self.package.clone(),
             ticket_call: self.ticket_call,
+            attached_coin: 0,
         };
         let target = CallTarget::Function(function.to_string());
         self.vm
