@@ -23,11 +23,12 @@ pub fn run(args: BuildArgs, out: &Output) -> Result<()> {
         );
     }
     let route = detect_route()?;
-    out.progress(&format!(
+    let building = out.step(&format!(
         "Building {} for {TARGET} ({route})...",
         args.dir.display()
     ));
     let built = build_program(&args.dir, &route)?;
+    drop(building);
     let ValidModule {
         bytes, interface, ..
     } = module::validate(built.bytes, &built.path, &VmLimits::default())?;

@@ -209,10 +209,12 @@ fn upgrade(ctx: &Ctx<'_>, args: &UpgradeArgs) -> Result<()> {
     let mut unchanged = Vec::new();
     for name in FRAMEWORK_PACKAGES {
         let address = address_of(name).ok_or_else(|| anyhow!("no address for {name}"))?;
-        ctx.out
-            .progress(&format!("building {name} reproducibly ({route})..."));
+        let building = ctx
+            .out
+            .step(&format!("building {name} reproducibly ({route})..."));
         let built = build_release(&dir.join(name), &route)
             .with_context(|| format!("cannot build framework package {name}"))?;
+        drop(building);
         let on_chain = ctx
             .rpc
             .request(&GetPackage { id: address })?

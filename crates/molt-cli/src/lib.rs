@@ -24,6 +24,7 @@ mod module;
 mod new;
 mod node;
 mod output;
+mod progress;
 mod rpc;
 mod script;
 mod testnet;

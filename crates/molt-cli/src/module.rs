@@ -41,9 +41,11 @@ pub fn load(ctx: &Ctx<'_>, path: &Path) -> Result<(Vec<u8>, Option<molt_build::B
             );
         }
         let route = detect_route()?;
-        ctx.out
-            .progress(&format!("building {} ({route})...", path.display()));
+        let building = ctx
+            .out
+            .step(&format!("building {} ({route})...", path.display()));
         let built = build_program(path, &route)?;
+        drop(building);
         Ok((built.bytes, Some(built.recipe)))
     } else {
         let bytes =

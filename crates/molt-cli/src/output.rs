@@ -52,6 +52,13 @@ impl Output {
         }
     }
 
+    /// A slow step for people (a build, a wait): a spinner on a terminal,
+    /// one line when stderr is piped, nothing in JSON mode; it ends when the
+    /// returned guard is dropped.
+    pub fn step(&self, message: &str) -> crate::progress::Progress {
+        crate::progress::Progress::start(self.json, message)
+    }
+
     /// A failure: on stderr as text, or as `{"error": ...}` on stdout in JSON mode.
     pub fn error(&self, error: &anyhow::Error) {
         let reported = error.chain().find_map(|e| e.downcast_ref::<Reported>());

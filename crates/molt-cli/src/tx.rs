@@ -283,8 +283,9 @@ impl Ctx<'_> {
             }
         };
         let probe = sign(probe_budget, payload.clone());
-        self.out.progress("simulating on the node...");
+        let simulating = self.out.step("simulating on the node...");
         let simulation = self.simulate(&probe)?;
+        drop(simulating);
         let mut dry = DryRun {
             gas_budget: probe_budget,
             gas_price: args.gas_price,
@@ -320,10 +321,12 @@ impl Ctx<'_> {
                 TransactionLookup::Pending { id },
             )));
         }
-        self.out
-            .progress(&format!("submitted {id}, waiting for inclusion..."));
-        self.wait_for(&id, INCLUSION_TIMEOUT)
-            .map(|l| Transacted::Submitted(Submitted::new(l)))
+        let waiting = self
+            .out
+            .step(&format!("submitted {id}, waiting for inclusion..."));
+        let included = self.wait_for(&id, INCLUSION_TIMEOUT)?;
+        waiting.done(&format!("submitted {id}"));
+        Ok(Transacted::Submitted(Submitted::new(included)))
     }
 
     /// The node's simulation of a signed transaction.

@@ -37,8 +37,47 @@ fn publish_call_view_survive_sigkill() {
         .unwrap()
         .to_string();
     assert_eq!(inc["receipt"]["events"][0]["name"], "Incremented");
-    node.ok(&["call", &pkg, "add", "--args", "[41]", "--from", "dev1"]);
+    // Coin attached to a call lands in the package's account.
+    let paid = node.ok(&[
+        "call", &pkg, "add", "--args", "[41]", "--from", "dev1", "--coin", "777",
+    ]);
+    let transfer = paid["receipt"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Transfer")
+        .unwrap_or_else(|| panic!("no Transfer event: {paid}"))
+        .clone();
+    let emitter = transfer["emitter"].as_str().unwrap();
+    assert!(
+        emitter.trim_start_matches("0x").bytes().all(|b| b == b'0'),
+        "the system records coin moves: {paid}"
+    );
+    let original = published["original_id"].as_str().unwrap();
+    assert_eq!(
+        node.ok(&["account", original])["balance"],
+        777,
+        "{published}"
+    );
     assert_eq!(node.ok(&["view", &pkg, "get"])["decoded"], 42);
+
+    // Progress is for terminals: piped, each step is one plain line on
+    // stderr (no spinner control codes); stdout is the result alone.
+    // (`add 0`: the count stays 42 for the checks after the SIGKILL.)
+    let (ok, stdout, stderr) = node.molt_text(&["call", &pkg, "add", "--args", "[0]"]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stderr.contains("waiting for inclusion"), "{stderr}");
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\u{1b}'),
+        "spinner codes in piped output: {stderr:?}"
+    );
+    assert!(stdout.starts_with("called add"), "{stdout}");
+    let (ok, stdout, stderr) = node.molt_text(&["--json", "call", &pkg, "add", "--args", "[0]"]);
+    assert!(
+        ok && stderr.is_empty(),
+        "JSON mode prints no progress: {stderr:?}"
+    );
+    let _: Value = serde_json::from_str(&stdout).unwrap();
 
     let pkg_info = node.ok(&["query", "package", &pkg]);
     assert_eq!(pkg_info["versions"][0]["version"], 1);

@@ -163,6 +163,15 @@ fn a_two_step_framework_upgrade_runs_on_a_live_node_without_a_restart() {
     ]);
     let id = proposed["proposal_id"].as_u64().unwrap();
     let id_s = id.to_string();
+    // The track's deposit went with the proposal, as a system transfer.
+    assert_eq!(proposed["deposit"], 1_000_000, "{proposed}");
+    let moved = proposed["receipt"]["events"].as_array().unwrap();
+    assert!(
+        moved.iter().any(|e| e["name"] == "Transfer"),
+        "no deposit transfer in {proposed}"
+    );
+    let held = node.ok(&["gov", "show", &id_s]);
+    assert_eq!(held["deposit_status"], "Held", "{held}");
     // A later step cannot be proposed: one vote approves the whole chain.
     let (_, err) = node
         .molt(&[
@@ -188,6 +197,7 @@ fn a_two_step_framework_upgrade_runs_on_a_live_node_without_a_restart() {
     let shown = node.ok(&["gov", "show", &id_s]);
     assert_eq!(shown["proposal"]["state"], "Accepted");
     assert_eq!(shown["yes_needed"], 1);
+    assert_eq!(shown["deposit_status"], "Refunded", "{shown}");
     wait_for_height(
         &node,
         voted["proposal"]["decided_height"].as_u64().unwrap() + 1,

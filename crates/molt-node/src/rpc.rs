@@ -155,17 +155,29 @@ fn get_block(s: &Shared, r: GetBlock) -> Answer<BlockView> {
     }
 }
 
+/// A transaction leaves the mempool only after the block holding it is
+/// committed, so one that is neither in the snapshot read first nor in the
+/// mempool afterwards may have been committed in between: a second, newer
+/// snapshot decides before it is called unknown.
 fn get_transaction(s: &Shared, r: GetTransaction) -> Answer<TransactionLookup> {
-    let q = query(s)?;
-    if let Some((tx, record)) = q.transaction(&r.id).map_err(internal)? {
-        return Ok(TransactionLookup::Included {
-            transaction: Box::new(TransactionView::from(&tx)),
-            receipt: ReceiptView::from(&record),
-        });
+    let included = |s: &Shared| -> Answer<Option<TransactionLookup>> {
+        let q = query(s)?;
+        Ok(q.transaction(&r.id).map_err(internal)?.map(|(tx, record)| {
+            TransactionLookup::Included {
+                transaction: Box::new(TransactionView::from(&tx)),
+                receipt: ReceiptView::from(&record),
+            }
+        }))
+    };
+    if let Some(found) = included(s)? {
+        return Ok(found);
     }
     let pending = s.mempool.lock().map(|m| m.contains(&r.id)).unwrap_or(false);
     if pending {
         return Ok(TransactionLookup::Pending { id: r.id });
+    }
+    if let Some(found) = included(s)? {
+        return Ok(found);
     }
     Err(err(
         ErrorCode::NotFound,

@@ -60,6 +60,11 @@ fn next_json(socket: &mut Socket) -> Value {
 
 #[test]
 fn blocks_and_filtered_events_arrive_over_websocket() {
+    // Built before any socket opens: a build can take long on a loaded
+    // machine, and a subscriber that reads nothing for that long (its pings
+    // unanswered) is dropped by the server.
+    let v1 = molt_build::example("counter_v1").unwrap();
+    let v2 = molt_build::example("counter_v2").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let config = NodeConfig::dev(dir.path().to_path_buf(), 0, Duration::from_millis(50));
@@ -105,13 +110,7 @@ fn blocks_and_filtered_events_arrive_over_websocket() {
 
     submit(
         &http,
-        &signed(
-            &dev,
-            1,
-            TransactionPayload::Publish {
-                module: molt_build::example("counter_v1").unwrap(),
-            },
-        ),
+        &signed(&dev, 1, TransactionPayload::Publish { module: v1.clone() }),
     );
     // The original id is the emitter of PackagePublished; find it via the receipt.
     let mut pkg = None;
@@ -122,14 +121,7 @@ fn blocks_and_filtered_events_arrive_over_websocket() {
             .into_json()
             .unwrap();
         if r["result"]["sequence_number"] == 2 {
-            let id = signed(
-                &dev,
-                1,
-                TransactionPayload::Publish {
-                    module: molt_build::example("counter_v1").unwrap(),
-                },
-            )
-            .id();
+            let id = signed(&dev, 1, TransactionPayload::Publish { module: v1.clone() }).id();
             let tx: Value = ureq::post(&http)
                 .send_json(json!({"jsonrpc": "2.0", "id": 1, "method": "molt_getTransaction", "params": [id]}))
                 .unwrap()
@@ -143,7 +135,7 @@ fn blocks_and_filtered_events_arrive_over_websocket() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let pkg: Address = pkg.expect("published").parse().unwrap();
-    let module = molt_build::example("counter_v2").unwrap();
+    let module = v2;
     submit(
         &http,
         &signed(

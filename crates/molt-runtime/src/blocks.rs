@@ -226,16 +226,22 @@ impl Runtime {
         }))
     }
 
+    /// Records `e` as pending, unless the same block already is: an earlier
+    /// execution of it (a verification that raced this one, or the same
+    /// proposal made again) may already carry children, which stand on its
+    /// prepared layer. Replacing it would put them on a branch the store
+    /// discards when the block commits (`StoreError::BranchDiscarded`).
+    /// Both executions are of the same block on the same parent, so they
+    /// are equal; the first one is kept.
     fn keep_pending(&self, e: &Executed) -> BlockId {
         let id = e.block.header.id();
-        self.pending_lock().insert(
-            id,
-            PendingBlock {
+        self.pending_lock()
+            .entry(id)
+            .or_insert_with(|| PendingBlock {
                 block: e.block.clone(),
                 receipts: e.receipts.clone(),
                 prepared: e.prepared.clone(),
-            },
-        );
+            });
         id
     }
 

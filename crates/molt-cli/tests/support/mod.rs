@@ -89,6 +89,22 @@ impl DevNode {
         }
     }
 
+    /// Runs `molt ARGS` (text mode) against this node, stdout and stderr
+    /// piped; `(success, stdout, stderr)`.
+    pub fn molt_text(&self, args: &[&str]) -> (bool, String, String) {
+        let out = Command::new(MOLT)
+            .args(["--rpc", &self.rpc])
+            .args(args)
+            .env("MOLT_HOME", &self.home)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    }
+
     pub fn ok(&self, args: &[&str]) -> Value {
         self.molt(args)
             .unwrap_or_else(|(code, text)| panic!("molt {args:?} failed ({code}): {text}"))

@@ -395,3 +395,30 @@ fn epochs_advance_at_the_boundary_and_the_proposer_must_be_a_validator() {
         "{err}"
     );
 }
+
+/// A block executed twice (two verifications racing, or a proposal made
+/// again for the same round) must keep its first execution: a child may
+/// already be built on it, and replacing it would leave that child on a
+/// branch the store discards when the parent commits. The testnet hit this
+/// at height 2 ("prepared block 2 is on a discarded branch").
+#[test]
+fn executing_a_pending_block_again_keeps_the_branch_its_children_stand_on() {
+    let c = Chain::new();
+    let genesis = genesis_id(&c);
+    let txs = vec![transfer(&c, 0, 0, 1, 10)];
+    let first = c.rt.propose(ctx(&c, genesis, 1_000), &txs).unwrap();
+    let one = first.block.header.id();
+    let child =
+        c.rt.propose(ctx(&c, one, 2_000), &[transfer(&c, 0, 1, 1, 20)])
+            .unwrap();
+    // The same block again: same parent, transactions and time.
+    let again = c.rt.propose(ctx(&c, genesis, 1_000), &txs).unwrap();
+    assert_eq!(again.block.header.id(), one);
+    c.rt.finalize(&one).unwrap();
+    c.rt.finalize(&child.block.header.id()).unwrap();
+    assert_eq!(c.rt.height(), 2);
+    assert_eq!(
+        c.rt.account(&dev_key(1).address()).unwrap().balance,
+        DEV_ACCOUNT_BALANCE + 30
+    );
+}
