@@ -47,7 +47,7 @@ use molt_interface::{
 };
 use proc_macro::TokenStream;
 use proc_macro2::{Literal, Span, TokenStream as TokenStream2};
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, Fields, Item, ItemEnum, ItemFn, ItemStruct, Type};
 use types::{Declared, last_segment, type_args, type_ref};
@@ -374,7 +374,8 @@ impl Program {
         }
         let f_ident = &ep.ident;
         let call = if ep.fallible {
-            quote!(::molt_sdk::__private::unit_result(#f_ident()))
+            let at = ep.error_span;
+            quote_spanned!(at=> ::molt_sdk::__private::unit_result(#f_ident()))
         } else {
             quote!(#f_ident())
         };

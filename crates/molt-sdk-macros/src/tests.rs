@@ -285,6 +285,30 @@ fn a_function_takes_only_constructor_custom() {
 }
 
 #[test]
+fn a_constructor_may_return_a_result() {
+    for ret in ["Result<(), Error>", "Result<(), ProgramError>"] {
+        let module = format!("mod p {{ #[constructor(custom)] fn c() -> {ret} {{ Ok(()) }} }}");
+        let i = interface_of("", &module);
+        assert_eq!(
+            i.constructor.map(|c| c.policy),
+            Some(ConstructorPolicy::Custom)
+        );
+    }
+    assert_error(
+        "",
+        "mod p { #[constructor(custom)] fn c() -> Result<()> { Ok(()) } }",
+        "use `Result<T, E>` with E an #[errors] enum or `molt_sdk::ProgramError`",
+        "Result<()>",
+    );
+    assert_error(
+        "",
+        "mod p { #[constructor(custom)] fn c() -> Result<u8, Error> { Ok(1) } }",
+        "take no parameters and return () or Result<(), E>",
+        "fn c() -> Result<u8, Error>",
+    );
+}
+
+#[test]
 fn storage_takes_only_a_name() {
     let i = interface_of(
         "",

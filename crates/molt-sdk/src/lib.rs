@@ -64,7 +64,7 @@ pub use borsh;
 pub use borsh::{BorshDeserialize, BorshSerialize};
 pub use call::{call, call_raw, foreign_item, foreign_map_get, foreign_raw};
 pub use env::{Context, context};
-pub use error::{ErrorCode, ProgramError, abort, fail};
+pub use error::{ErrorCode, Failure, ProgramError, abort, fail};
 pub use events::Event;
 pub use molt_sdk_macros::program;
 pub use molt_types::{Address, Digest};

@@ -4,6 +4,7 @@
 mod host;
 mod interface;
 mod nested;
+mod program_error;
 mod upgrade;
 
 /// A program exercising every kind of declaration.
