@@ -240,9 +240,28 @@ struct Program {
     custom_ctor: Option<(Span, ConstructorDecl, TokenStream2)>,
     init_seen: bool,
     errors: Option<Vec<ErrorDecl>>,
+    /// Each declaration's interface name and the item that declares it, in
+    /// order, so that an invalid interface is reported at the item.
+    declared_at: Vec<(String, Span)>,
 }
 
 impl Program {
+    /// Where the declaration an interface error names is: the second of two
+    /// with one name, else the first with that name.
+    fn item_span(&self, e: &molt_interface::InterfaceError) -> Option<Span> {
+        use molt_interface::InterfaceError as E;
+        let named = |n: &String| {
+            let n = n.clone();
+            self.declared_at.iter().filter(move |(name, _)| *name == n)
+        };
+        match e {
+            E::Duplicate { name, .. } => named(name).next_back(),
+            E::BadName { name, .. } | E::InternalView { name } => named(name).next(),
+            _ => None,
+        }
+        .map(|(_, span)| *span)
+    }
+
     fn item(&mut self, item: Item) -> syn::Result<()> {
         match item {
             Item::Verbatim(tokens) => self.verbatim(tokens),
@@ -308,6 +327,7 @@ impl Program {
         // The same attributes again, now without the marker (read above).
         take_markers(&mut st.attrs)?;
         let sname = name.unwrap_or_else(|| st.ident.to_string().to_lowercase());
+        self.declared_at.push((sname.clone(), st.ident.span()));
         self.iface.storage.push(StorageDecl {
             name: sname.clone(),
             kind: storage_kind(&st.ty, &self.declared)?,
@@ -435,6 +455,7 @@ impl Program {
             }
         };
         let fname = ep.ident.to_string();
+        self.declared_at.push((fname.clone(), ep.ident.span()));
         let params = ep
             .params
             .iter()
@@ -481,6 +502,7 @@ impl Program {
         }
         let is_event = !markers.is_empty();
         if self.declared.contains(&s.ident.to_string()) {
+            self.declared_at.push((s.ident.to_string(), s.ident.span()));
             if !s.generics.params.is_empty() {
                 return Err(err(&s.generics, "interface types cannot be generic"));
             }
@@ -546,6 +568,7 @@ impl Program {
             )?;
             self.generated.push(error_code_impl);
         } else if self.declared.contains(&e.ident.to_string()) {
+            self.declared_at.push((e.ident.to_string(), e.ident.span()));
             if !e.generics.params.is_empty() {
                 return Err(err(&e.generics, "interface types cannot be generic"));
             }
@@ -620,10 +643,18 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         custom_ctor: None,
         init_seen: false,
         errors: None,
+        declared_at: Vec::new(),
     };
     // Pass 2: declarations and generated code.
     for item in items {
         program.item(item)?;
+    }
+    if let Err(e) = program.iface.validate() {
+        let at = program.item_span(&e).unwrap_or_else(|| module.ident.span());
+        return Err(syn::Error::new(
+            at,
+            format!("invalid program interface: {e}"),
+        ));
     }
     let Program {
         mut iface,

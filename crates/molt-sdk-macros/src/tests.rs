@@ -308,6 +308,30 @@ fn a_constructor_may_return_a_result() {
     );
 }
 
+/// The interface's own checks (names, duplicates) point at the declaring
+/// item, not at the module.
+#[test]
+fn invalid_declarations_are_reported_at_the_item() {
+    assert_error(
+        "",
+        "mod p { #[storage] static A: Item<u8>; #[storage(name = \"a\")] static B: Item<u8>; }",
+        "invalid program interface: storage item \"a\" is declared twice",
+        "B",
+    );
+    assert_error(
+        "",
+        "mod p { #[storage(name = \"a-b\")] static C: Item<u8>; }",
+        "name \"a-b\" is invalid",
+        "C",
+    );
+    assert_error(
+        "",
+        "mod p { #[internal] #[view] fn peek() -> u8 { 0 } }",
+        "internal functions cannot be views",
+        "peek",
+    );
+}
+
 #[test]
 fn storage_takes_only_a_name() {
     let i = interface_of(
