@@ -37,6 +37,7 @@ mod args;
 mod attrs;
 mod entry;
 mod errors;
+mod import;
 mod types;
 
 use attrs::{Marked, Marker, MarkerKind, take_markers};
@@ -56,6 +57,21 @@ use types::{Declared, last_segment, type_args, type_ref};
 #[proc_macro_attribute]
 pub fn program(attr: TokenStream, item: TokenStream) -> TokenStream {
     match expand(attr.into(), item.into()) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// A typed client of another package, generated from its module's
+/// interface: `molt_sdk::import!(name = "..", wasm = "..", address = "0x..")`.
+/// See module `import`.
+#[proc_macro]
+pub fn import(input: TokenStream) -> TokenStream {
+    // Relative to the invoking file, as `include_bytes!` resolves paths.
+    let base = proc_macro::Span::call_site()
+        .local_file()
+        .and_then(|f| f.parent().map(std::path::Path::to_path_buf));
+    match import::expand(input.into(), base.as_deref()) {
         Ok(ts) => ts.into(),
         Err(e) => e.to_compile_error().into(),
     }

@@ -66,7 +66,7 @@ pub use call::{call, call_raw, foreign_item, foreign_map_get, foreign_raw};
 pub use env::{Context, context};
 pub use error::{ErrorCode, Failure, ProgramError, abort, fail};
 pub use events::Event;
-pub use molt_sdk_macros::program;
+pub use molt_sdk_macros::{import, program};
 pub use molt_types::{Address, Digest};
 pub use storage::{Item, Map, MapIter};
 pub use version::VersionGuard;

@@ -2,6 +2,7 @@
 //! generated interface, and the test host's behaviour.
 
 mod host;
+mod import;
 mod interface;
 mod nested;
 mod program_error;
