@@ -1,6 +1,7 @@
 //! The SDK end to end on the host: a small program compiled natively, its
 //! generated interface, and the test host's behaviour.
 
+mod compile_fail;
 mod host;
 mod import;
 mod interface;
