@@ -24,7 +24,9 @@
 //!
 //! The attribute's own arguments: `name = ".."` (default: the module's
 //! name), `dependency(name = "..", original_id = "0x..", version = N)`
-//! (repeatable) and a built-in constructor `constructor(noupgrade)`,
+//! (repeatable; without `original_id`, the environment variable
+//! `MOLT_DEP_<NAME>` that `molt build` sets from the dependency's
+//! `Molt.lock`) and a built-in constructor `constructor(noupgrade)`,
 //! `constructor(admin = "0x..")` or
 //! `constructor(checksum(program = "0x..", item = "..", key = self))`.
 //!
@@ -738,7 +740,12 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
             let id = format_ident!("{}", d.name.to_uppercase());
             let bytes = d.original_id.0;
             let doc = format!("Original id of dependency `{}` (linked at version {}).", d.name, d.version);
-            quote!(#[doc = #doc] pub const #id: ::molt_sdk::Address = ::molt_sdk::Address([#(#bytes),*]);)
+            // Rebuilt when `molt build` resolves the id to another one.
+            let var = import::address_var(&d.name);
+            quote!(
+                #[doc = #doc] pub const #id: ::molt_sdk::Address = ::molt_sdk::Address([#(#bytes),*]);
+                const _: ::core::option::Option<&str> = ::core::option_env!(#var);
+            )
         });
         quote!(
             /// The dependencies declared in `#[molt_sdk::program(..)]`.
