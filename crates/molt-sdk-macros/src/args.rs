@@ -149,7 +149,7 @@ fn dependency(list: &MetaList) -> syn::Result<Dependency> {
             }
         }
     }
-    // Without `original_id`, `molt build` gives it: the dependency's
+    // Without `original_id`, `molt publish` and `molt upgrade` give it: the dependency's
     // `Molt.lock` entry for the target chain, in MOLT_DEP_<NAME>.
     let id = match (id, &name) {
         (None, Some(n)) => match std::env::var(crate::import::address_var(n)) {
@@ -168,8 +168,8 @@ fn dependency(list: &MetaList) -> syn::Result<Dependency> {
                     format!(
                         "dependency `{n}` has no original_id: give `original_id = \"0x..\"`, or \
                          declare it in Cargo.toml (`[package.metadata.molt.dependencies] {n} = \
-                         {{ path = \"..\", version = N }}`) and build with `molt build`, \
-                         `molt publish` or `molt upgrade`, which set {}",
+                         {{ path = \"..\", version = N }}`) and build with `molt publish`, \
+                         `molt upgrade` or `molt verify-source`, which set {}",
                         crate::import::address_var(n)
                     ),
                 ));

@@ -11,9 +11,9 @@
 //!    Its `molt:interface` section is decoded and validated with
 //!    `molt_interface`, exactly as the node reads it at publish. Without
 //!    `wasm`, the path is the environment variable `MOLT_DEP_<NAME>_WASM`,
-//!    which `molt build`, `molt publish` and `molt upgrade` set for a
-//!    dependency declared by name in the crate's Cargo.toml (the
-//!    dependency's own build).
+//!    which `molt publish`, `molt upgrade` and `molt verify-source` set for
+//!    a dependency declared by name in the crate's Cargo.toml: the module
+//!    of the linked version, fetched from the chain.
 //! 2. The address is `address = "0x.."` if given, else the environment
 //!    variable `MOLT_DEP_<NAME>` (the name upper-cased, `-` as `_`) if set
 //!    at build time, else there is none.
@@ -298,8 +298,8 @@ pub(crate) fn expand(input: TokenStream2, base: Option<&Path>) -> syn::Result<To
                     format!(
                         "import `{name}` has no module: give `wasm = \"path/to/module.wasm\"`, or \
                          declare `{name}` in Cargo.toml (`[package.metadata.molt.dependencies] \
-                         {name} = {{ path = \"..\", version = N }}`) and build with `molt build`, \
-                         `molt publish` or `molt upgrade`, which set {wasm_var}"
+                         {name} = {{ path = \"..\", version = N }}`) and build with `molt publish`, \
+                         `molt upgrade` or `molt verify-source`, which set {wasm_var}"
                     ),
                 ));
             }

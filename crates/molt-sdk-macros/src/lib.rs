@@ -25,8 +25,8 @@
 //! The attribute's own arguments: `name = ".."` (default: the module's
 //! name), `dependency(name = "..", original_id = "0x..", version = N)`
 //! (repeatable; without `original_id`, the environment variable
-//! `MOLT_DEP_<NAME>` that `molt build` sets from the dependency's
-//! `Molt.lock`) and a built-in constructor `constructor(noupgrade)`,
+//! `MOLT_DEP_<NAME>` that `molt publish`/`molt upgrade` set from the
+//! dependency's `Molt.lock`) and a built-in constructor `constructor(noupgrade)`,
 //! `constructor(admin = "0x..")` or
 //! `constructor(checksum(program = "0x..", item = "..", key = self))`.
 //!
@@ -740,7 +740,7 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
             let id = format_ident!("{}", d.name.to_uppercase());
             let bytes = d.original_id.0;
             let doc = format!("Original id of dependency `{}` (linked at version {}).", d.name, d.version);
-            // Rebuilt when `molt build` resolves the id to another one.
+            // Rebuilt when the CLI resolves the id to another one.
             let var = import::address_var(&d.name);
             quote!(
                 #[doc = #doc] pub const #id: ::molt_sdk::Address = ::molt_sdk::Address([#(#bytes),*]);
