@@ -354,12 +354,34 @@ fn compiler_output(stderr: &str) -> String {
     lines[from..].join("\n")
 }
 
+/// [`build_program`] with environment variables for the compiler, such as
+/// the `MOLT_DEP_<NAME>` and `MOLT_DEP_<NAME>_WASM` that give
+/// `molt_sdk::import!` and `#[program(dependency(..))]` a dependency
+/// declared by name. They decide the bytes only through what the macros
+/// read from them, which the macros also make cargo track.
+pub fn build_program_with_env(
+    dir: &Path,
+    route: &BuildRoute,
+    env: &[(String, String)],
+) -> Result<WasmBuild> {
+    build(dir, route, None, env)
+}
+
 /// [`build_program`] with another target directory than the crate's own
 /// (so that a crate outside any workspace can reuse built dependencies).
 pub fn build_program_into(
     dir: &Path,
     route: &BuildRoute,
     target_dir: Option<&Path>,
+) -> Result<WasmBuild> {
+    build(dir, route, target_dir, &[])
+}
+
+fn build(
+    dir: &Path,
+    route: &BuildRoute,
+    target_dir: Option<&Path>,
+    env: &[(String, String)],
 ) -> Result<WasmBuild> {
     let info = crate_info(dir)?;
     let target_dir = target_dir.unwrap_or(&info.target_dir).join("molt-wasm");
@@ -441,6 +463,7 @@ pub fn build_program_into(
             .arg(format!("profile.release.{key}={value}"));
     }
     // Separated by 0x1f, so paths with spaces stay one argument.
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd.env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\u{1f}"))
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR");

@@ -14,6 +14,7 @@
 mod build;
 mod chain;
 mod completions;
+mod deps;
 mod framework;
 mod gov;
 mod inspect;

@@ -11,12 +11,13 @@
 //! error is the VM's own typed error, so nobody pays gas to learn it. What
 //! needs chain state beyond the limits (that declared dependencies exist,
 //! the compatibility of an upgrade, the constructor) is checked by the
-//! node's simulation instead. `molt build`, which needs no node, validates
+//! node's simulation instead. A crate's dependencies declared by name are
+//! resolved on the chain first and passed to the build (module `deps`). `molt build`, which needs no node, validates
 //! under the limits a new chain starts with (`VmLimits::default()`).
 
 use crate::chain::Ctx;
 use anyhow::{Context, Result};
-use molt_build::{build_program, detect_route};
+use molt_build::{build_program_with_env, detect_route};
 use molt_interface::Interface;
 use molt_runtime::VmLimits;
 use std::path::Path;
@@ -40,12 +41,25 @@ pub fn load(ctx: &Ctx<'_>, path: &Path) -> Result<(Vec<u8>, Option<molt_build::B
                 path.display()
             );
         }
+        // Dependencies declared by name, resolved on this chain (module `deps`).
+        let (resolved, env) = crate::deps::resolve(ctx, path)?;
         let route = detect_route()?;
         let building = ctx
             .out
             .step(&format!("building {} ({route})...", path.display()));
-        let built = build_program(path, &route)?;
+        let built = build_program_with_env(path, &route, &env)?;
         drop(building);
+        if !resolved.is_empty() {
+            let section = molt_interface::find_section(&built.bytes)
+                .ok()
+                .flatten()
+                .ok_or_else(|| {
+                    anyhow::anyhow!("{} has no molt:interface section", built.path.display())
+                })?;
+            let interface = molt_interface::decode_section(section)
+                .with_context(|| format!("the interface of {} is invalid", built.path.display()))?;
+            crate::deps::check_linked(&interface, &resolved)?;
+        }
         Ok((built.bytes, Some(built.recipe)))
     } else {
         let bytes =

@@ -149,6 +149,34 @@ fn dependency(list: &MetaList) -> syn::Result<Dependency> {
             }
         }
     }
+    // Without `original_id`, `molt publish` and `molt upgrade` give it: the dependency's
+    // `Molt.lock` entry for the target chain, in MOLT_DEP_<NAME>.
+    let id = match (id, &name) {
+        (None, Some(n)) => match std::env::var(crate::import::address_var(n)) {
+            Ok(v) => Some(Address::from_str(v.trim()).map_err(|e| {
+                err(
+                    list,
+                    format!(
+                        "the environment variable {} is not an address ({v:?}): {e}",
+                        crate::import::address_var(n)
+                    ),
+                )
+            })?),
+            Err(_) => {
+                return Err(err(
+                    list,
+                    format!(
+                        "dependency `{n}` has no original_id: give `original_id = \"0x..\"`, or \
+                         declare it in Cargo.toml (`[package.metadata.molt.dependencies] {n} = \
+                         {{ path = \"..\", version = N }}`) and build with `molt publish`, \
+                         `molt upgrade` or `molt verify-source`, which set {}",
+                        crate::import::address_var(n)
+                    ),
+                ));
+            }
+        },
+        (id, _) => id,
+    };
     match (name, id, version) {
         (Some(name), Some(original_id), Some(version)) => Ok(Dependency {
             name,

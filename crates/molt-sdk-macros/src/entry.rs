@@ -5,7 +5,8 @@
 use crate::err;
 use crate::types::{last_segment, type_args};
 use proc_macro2::{TokenStream as TokenStream2, TokenTree};
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, Pat, ReturnType, Type};
 
 /// A declared function, `#[init]` or the custom constructor.
@@ -16,6 +17,8 @@ pub(crate) struct Entrypoint {
     pub returns: Option<Type>,
     /// Whether the function returns `Result<_, E>`.
     pub fallible: bool,
+    /// The span of `E`, where a wrong error type is reported.
+    pub error_span: proc_macro2::Span,
 }
 
 pub(crate) fn entrypoint(f: &ItemFn) -> syn::Result<Entrypoint> {
@@ -45,14 +48,19 @@ pub(crate) fn entrypoint(f: &ItemFn) -> syn::Result<Entrypoint> {
             "at most 12 parameters (pass a struct for more)",
         ));
     }
-    let (returns, fallible) = match &sig.output {
-        ReturnType::Default => (None, false),
+    let (returns, fallible, error_span) = match &sig.output {
+        ReturnType::Default => (None, false, sig.ident.span()),
         ReturnType::Type(_, ty) => match last_segment(ty) {
             Some(seg) if seg.ident == "Result" => match type_args(seg).as_slice() {
-                [ok, _] => (Some((*ok).clone()), true),
-                _ => return Err(err(ty, "use `Result<T, E>` with E an #[errors] enum")),
+                [ok, e] => (Some((*ok).clone()), true, e.span()),
+                _ => {
+                    return Err(err(
+                        ty,
+                        "use `Result<T, E>` with E an #[errors] enum or `molt_sdk::ProgramError`",
+                    ));
+                }
             },
-            _ => (Some((**ty).clone()), false),
+            _ => (Some((**ty).clone()), false, ty.span()),
         },
     };
     let returns = returns.filter(|t| !matches!(t, Type::Tuple(t) if t.elems.is_empty()));
@@ -61,6 +69,7 @@ pub(crate) fn entrypoint(f: &ItemFn) -> syn::Result<Entrypoint> {
         params,
         returns,
         fallible,
+        error_span,
     })
 }
 
@@ -82,8 +91,12 @@ impl Entrypoint {
         let finish = match (&self.returns, self.fallible) {
             (None, false) => quote!(#call;),
             (Some(_), false) => quote!(::molt_sdk::__private::ret(&#call);),
-            (None, true) => quote!(::molt_sdk::__private::unit_result(#call);),
-            (Some(_), true) => quote!(::molt_sdk::__private::ret_result(#call);),
+            (None, true) => {
+                quote_spanned!(self.error_span=> ::molt_sdk::__private::unit_result(#call);)
+            }
+            (Some(_), true) => {
+                quote_spanned!(self.error_span=> ::molt_sdk::__private::ret_result(#call);)
+            }
         };
         quote! {
             #[doc(hidden)]

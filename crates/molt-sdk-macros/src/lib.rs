@@ -24,7 +24,9 @@
 //!
 //! The attribute's own arguments: `name = ".."` (default: the module's
 //! name), `dependency(name = "..", original_id = "0x..", version = N)`
-//! (repeatable) and a built-in constructor `constructor(noupgrade)`,
+//! (repeatable; without `original_id`, the environment variable
+//! `MOLT_DEP_<NAME>` that `molt publish`/`molt upgrade` set from the
+//! dependency's `Molt.lock`) and a built-in constructor `constructor(noupgrade)`,
 //! `constructor(admin = "0x..")` or
 //! `constructor(checksum(program = "0x..", item = "..", key = self))`.
 //!
@@ -37,6 +39,7 @@ mod args;
 mod attrs;
 mod entry;
 mod errors;
+mod import;
 mod types;
 
 use attrs::{Marked, Marker, MarkerKind, take_markers};
@@ -47,7 +50,7 @@ use molt_interface::{
 };
 use proc_macro::TokenStream;
 use proc_macro2::{Literal, Span, TokenStream as TokenStream2};
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, Fields, Item, ItemEnum, ItemFn, ItemStruct, Type};
 use types::{Declared, last_segment, type_args, type_ref};
@@ -56,6 +59,21 @@ use types::{Declared, last_segment, type_args, type_ref};
 #[proc_macro_attribute]
 pub fn program(attr: TokenStream, item: TokenStream) -> TokenStream {
     match expand(attr.into(), item.into()) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// A typed client of another package, generated from its module's
+/// interface: `molt_sdk::import!(name = "..", wasm = "..", address = "0x..")`.
+/// See module `import`.
+#[proc_macro]
+pub fn import(input: TokenStream) -> TokenStream {
+    // Relative to the invoking file, as `include_bytes!` resolves paths.
+    let base = proc_macro::Span::call_site()
+        .local_file()
+        .and_then(|f| f.parent().map(std::path::Path::to_path_buf));
+    match import::expand(input.into(), base.as_deref()) {
         Ok(ts) => ts.into(),
         Err(e) => e.to_compile_error().into(),
     }
@@ -240,9 +258,28 @@ struct Program {
     custom_ctor: Option<(Span, ConstructorDecl, TokenStream2)>,
     init_seen: bool,
     errors: Option<Vec<ErrorDecl>>,
+    /// Each declaration's interface name and the item that declares it, in
+    /// order, so that an invalid interface is reported at the item.
+    declared_at: Vec<(String, Span)>,
 }
 
 impl Program {
+    /// Where the declaration an interface error names is: the second of two
+    /// with one name, else the first with that name.
+    fn item_span(&self, e: &molt_interface::InterfaceError) -> Option<Span> {
+        use molt_interface::InterfaceError as E;
+        let named = |n: &String| {
+            let n = n.clone();
+            self.declared_at.iter().filter(move |(name, _)| *name == n)
+        };
+        match e {
+            E::Duplicate { name, .. } => named(name).next_back(),
+            E::BadName { name, .. } | E::InternalView { name } => named(name).next(),
+            _ => None,
+        }
+        .map(|(_, span)| *span)
+    }
+
     fn item(&mut self, item: Item) -> syn::Result<()> {
         match item {
             Item::Verbatim(tokens) => self.verbatim(tokens),
@@ -308,6 +345,7 @@ impl Program {
         // The same attributes again, now without the marker (read above).
         take_markers(&mut st.attrs)?;
         let sname = name.unwrap_or_else(|| st.ident.to_string().to_lowercase());
+        self.declared_at.push((sname.clone(), st.ident.span()));
         self.iface.storage.push(StorageDecl {
             name: sname.clone(),
             kind: storage_kind(&st.ty, &self.declared)?,
@@ -374,7 +412,8 @@ impl Program {
         }
         let f_ident = &ep.ident;
         let call = if ep.fallible {
-            quote!(::molt_sdk::__private::unit_result(#f_ident()))
+            let at = ep.error_span;
+            quote_spanned!(at=> ::molt_sdk::__private::unit_result(#f_ident()))
         } else {
             quote!(#f_ident())
         };
@@ -434,6 +473,7 @@ impl Program {
             }
         };
         let fname = ep.ident.to_string();
+        self.declared_at.push((fname.clone(), ep.ident.span()));
         let params = ep
             .params
             .iter()
@@ -480,6 +520,7 @@ impl Program {
         }
         let is_event = !markers.is_empty();
         if self.declared.contains(&s.ident.to_string()) {
+            self.declared_at.push((s.ident.to_string(), s.ident.span()));
             if !s.generics.params.is_empty() {
                 return Err(err(&s.generics, "interface types cannot be generic"));
             }
@@ -545,6 +586,7 @@ impl Program {
             )?;
             self.generated.push(error_code_impl);
         } else if self.declared.contains(&e.ident.to_string()) {
+            self.declared_at.push((e.ident.to_string(), e.ident.span()));
             if !e.generics.params.is_empty() {
                 return Err(err(&e.generics, "interface types cannot be generic"));
             }
@@ -619,10 +661,18 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
         custom_ctor: None,
         init_seen: false,
         errors: None,
+        declared_at: Vec::new(),
     };
     // Pass 2: declarations and generated code.
     for item in items {
         program.item(item)?;
+    }
+    if let Err(e) = program.iface.validate() {
+        let at = program.item_span(&e).unwrap_or_else(|| module.ident.span());
+        return Err(syn::Error::new(
+            at,
+            format!("invalid program interface: {e}"),
+        ));
     }
     let Program {
         mut iface,
@@ -690,7 +740,12 @@ fn expand(attr: TokenStream2, item: TokenStream2) -> syn::Result<TokenStream2> {
             let id = format_ident!("{}", d.name.to_uppercase());
             let bytes = d.original_id.0;
             let doc = format!("Original id of dependency `{}` (linked at version {}).", d.name, d.version);
-            quote!(#[doc = #doc] pub const #id: ::molt_sdk::Address = ::molt_sdk::Address([#(#bytes),*]);)
+            // Rebuilt when the CLI resolves the id to another one.
+            let var = import::address_var(&d.name);
+            quote!(
+                #[doc = #doc] pub const #id: ::molt_sdk::Address = ::molt_sdk::Address([#(#bytes),*]);
+                const _: ::core::option::Option<&str> = ::core::option_env!(#var);
+            )
         });
         quote!(
             /// The dependencies declared in `#[molt_sdk::program(..)]`.

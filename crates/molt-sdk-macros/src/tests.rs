@@ -285,6 +285,54 @@ fn a_function_takes_only_constructor_custom() {
 }
 
 #[test]
+fn a_constructor_may_return_a_result() {
+    for ret in ["Result<(), Error>", "Result<(), ProgramError>"] {
+        let module = format!("mod p {{ #[constructor(custom)] fn c() -> {ret} {{ Ok(()) }} }}");
+        let i = interface_of("", &module);
+        assert_eq!(
+            i.constructor.map(|c| c.policy),
+            Some(ConstructorPolicy::Custom)
+        );
+    }
+    assert_error(
+        "",
+        "mod p { #[constructor(custom)] fn c() -> Result<()> { Ok(()) } }",
+        "use `Result<T, E>` with E an #[errors] enum or `molt_sdk::ProgramError`",
+        "Result<()>",
+    );
+    assert_error(
+        "",
+        "mod p { #[constructor(custom)] fn c() -> Result<u8, Error> { Ok(1) } }",
+        "take no parameters and return () or Result<(), E>",
+        "fn c() -> Result<u8, Error>",
+    );
+}
+
+/// The interface's own checks (names, duplicates) point at the declaring
+/// item, not at the module.
+#[test]
+fn invalid_declarations_are_reported_at_the_item() {
+    assert_error(
+        "",
+        "mod p { #[storage] static A: Item<u8>; #[storage(name = \"a\")] static B: Item<u8>; }",
+        "invalid program interface: storage item \"a\" is declared twice",
+        "B",
+    );
+    assert_error(
+        "",
+        "mod p { #[storage(name = \"a-b\")] static C: Item<u8>; }",
+        "name \"a-b\" is invalid",
+        "C",
+    );
+    assert_error(
+        "",
+        "mod p { #[internal] #[view] fn peek() -> u8 { 0 } }",
+        "internal functions cannot be views",
+        "peek",
+    );
+}
+
+#[test]
 fn storage_takes_only_a_name() {
     let i = interface_of(
         "",
@@ -646,4 +694,200 @@ fn program_arguments_are_checked() {
         "unknown checksum field `keys`: the fields are program = \"0x..\", item = \"..\" and one of key = self, key_hex",
         "keys",
     );
+}
+
+/// `import!` of a module carrying the interface of `program` (a program
+/// module's source), written to a temporary file; returns the generated
+/// module's items by name.
+fn import_items(program: &str, args: &str) -> syn::Result<Vec<(String, String)>> {
+    let iface = interface_of("", program);
+    let module = molt_interface::embed_section(b"\0asm\x01\0\0\0", &iface);
+    let dir = std::env::temp_dir().join(format!("molt-import-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // One file per call: tests run in parallel.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = format!("{}-{n}.wasm", iface.name);
+    std::fs::write(dir.join(&file), module).unwrap();
+    let input: TokenStream2 = format!("name = \"dep\", wasm = \"{file}\"{args}")
+        .parse()
+        .unwrap();
+    let expanded = import::expand(input, Some(&dir))?;
+    let m: syn::ItemMod = syn::parse2(expanded).unwrap();
+    let mut out = Vec::new();
+    for item in m.content.unwrap().1 {
+        let name = match &item {
+            Item::Struct(s) => s.ident.to_string(),
+            Item::Enum(e) => e.ident.to_string(),
+            Item::Fn(f) => f.sig.ident.to_string(),
+            Item::Const(c) => c.ident.to_string(),
+            Item::Impl(_) => "impl Client".into(),
+            _ => continue,
+        };
+        let mut item = item;
+        // Compare declarations, not doc text or derives.
+        match &mut item {
+            Item::Struct(s) => s.attrs.clear(),
+            Item::Enum(e) => e.attrs.clear(),
+            Item::Fn(f) => f.attrs.clear(),
+            Item::Const(c) => c.attrs.clear(),
+            Item::Impl(i) => i.items.iter_mut().for_each(|it| {
+                if let syn::ImplItem::Fn(f) = it {
+                    f.attrs.clear()
+                }
+            }),
+            _ => {}
+        }
+        out.push((name, tokens_text(item.into_token_stream())));
+    }
+    Ok(out)
+}
+
+/// Token text without trailing commas (rustfmt adds them to the expected
+/// code in these tests; they do not change what the code means).
+fn tokens_text(ts: TokenStream2) -> String {
+    ts.to_string()
+        .replace(" , }", " }")
+        .replace(" , )", " )")
+        .replace(" ,)", ")")
+}
+
+const DEP: &str = "mod dep {
+    #[derive(BorshSerialize, BorshDeserialize)]
+    pub struct Pair(u8, u16);
+    #[derive(BorshSerialize, BorshDeserialize)]
+    pub enum Shape { Empty, Point(i32, i32), Named { label: String, size: Option<u64> } }
+    #[public]
+    fn place(s: Shape, pair: (u8, bool), fixed: [u16; 4]) -> Vec<Pair> { vec![] }
+    #[public]
+    #[view]
+    fn one(x: u64) -> Option<Pair> { None }
+    #[public]
+    fn none() {}
+    #[entry]
+    fn poke() {}
+}";
+
+#[test]
+fn an_import_declares_the_interface_types_in_order() {
+    let items = import_items(DEP, ", address = \"0xc0\"").unwrap();
+    let get = |n: &str| {
+        items
+            .iter()
+            .find(|(name, _)| name == n)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| panic!("no {n} in {items:?}"))
+    };
+    assert_eq!(
+        get("Pair"),
+        tokens_text(quote!(
+            pub struct Pair(pub u8, pub u16);
+        ))
+    );
+    assert_eq!(
+        get("Shape"),
+        tokens_text(quote!(
+            pub enum Shape {
+                Empty,
+                Point(i32, i32),
+                Named {
+                    label: ::molt_sdk::prelude::String,
+                    size: ::core::option::Option<u64>,
+                },
+            }
+        ))
+    );
+}
+
+#[test]
+fn an_import_calls_public_functions_as_an_untyped_call_would() {
+    let items = import_items(DEP, ", address = \"0xc0\"").unwrap();
+    let get = |n: &str| {
+        items
+            .iter()
+            .find(|(name, _)| name == n)
+            .map(|(_, t)| t.clone())
+    };
+    assert_eq!(
+        get("place").unwrap(),
+        tokens_text(quote!(
+            pub fn place(
+                s: Shape,
+                pair: (u8, bool),
+                fixed: [u16; 4],
+            ) -> ::molt_sdk::prelude::Vec<Pair> {
+                ::molt_sdk::call(&ADDRESS, "place", &(s, pair, fixed))
+            }
+        ))
+    );
+    assert_eq!(
+        get("one").unwrap(),
+        tokens_text(quote!(
+            pub fn one(x: u64) -> ::core::option::Option<Pair> {
+                ::molt_sdk::call(&ADDRESS, "one", &x)
+            }
+        ))
+    );
+    assert_eq!(
+        get("none").unwrap(),
+        tokens_text(quote!(
+            pub fn none() -> () {
+                ::molt_sdk::call(&ADDRESS, "none", &())
+            }
+        ))
+    );
+    assert_eq!(
+        get("poke"),
+        None,
+        "entry functions are not callable by programs"
+    );
+    assert!(get("impl Client").unwrap().contains("pub fn place (& self"));
+    assert!(get("ADDRESS").is_some());
+}
+
+#[test]
+fn an_import_without_an_address_has_only_the_client() {
+    let items = import_items(DEP, "").unwrap();
+    let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        !names.contains(&"ADDRESS") && !names.contains(&"place"),
+        "{names:?}"
+    );
+    assert!(names.contains(&"impl Client"), "{names:?}");
+}
+
+#[test]
+fn a_dependency_without_an_original_id_says_how_to_get_one() {
+    // No test sets MOLT_DEP_NAMELESS.
+    assert_error(
+        r#"dependency(name = "nameless", version = 1)"#,
+        "mod p {}",
+        "dependency `nameless` has no original_id: give `original_id = \"0x..\"`, or declare it in Cargo.toml",
+        r#"dependency(name = "nameless", version = 1)"#,
+    );
+}
+
+#[test]
+fn import_arguments_are_checked() {
+    for (args, msg) in [
+        (
+            "name = \"dep\"",
+            "import `dep` has no module: give `wasm = ",
+        ),
+        ("wasm = \"x.wasm\"", "missing `name`"),
+        (
+            "name = \"dep\", wasm = \"x\", wasm = \"y\"",
+            "`wasm` is given twice",
+        ),
+        (
+            "name = \"dep\", wasm = \"x\", adress = \"0x1\"",
+            "unknown import argument",
+        ),
+        ("name = \"my-dep\", wasm = \"x\"", "a Rust identifier"),
+    ] {
+        let e = import::expand(args.parse().unwrap(), None).unwrap_err();
+        assert!(e.to_string().contains(msg), "{args}: {e}");
+    }
+    let e = import_items(DEP, ", address = \"0xzz\"").unwrap_err();
+    assert!(e.to_string().contains("invalid address \"0xzz\""), "{e}");
 }

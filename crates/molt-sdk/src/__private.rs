@@ -1,6 +1,6 @@
 //! Support for the code `#[molt_sdk::program]` generates. Not a stable API.
 
-use crate::error::{ErrorCode, abort, codes, fail};
+use crate::error::{Failure, abort, codes};
 use alloc::string::String;
 use alloc::vec::Vec;
 use borsh::{BorshDeserialize, BorshSerialize};
@@ -73,19 +73,19 @@ pub fn ret<T: BorshSerialize + ?Sized>(value: &T) {
     crate::sys::set_return(&encode(value));
 }
 
-/// Hands back `Ok` or aborts with the declared error of `Err`.
-pub fn ret_result<T: BorshSerialize, E: ErrorCode>(result: Result<T, E>) {
+/// Hands back `Ok` or aborts with the error of `Err`.
+pub fn ret_result<T: BorshSerialize, E: Failure>(result: Result<T, E>) {
     match result {
         Ok(v) => ret(&v),
-        Err(e) => fail(e),
+        Err(e) => e.abort(),
     }
 }
 
-/// Aborts with the declared error of `Err` (functions returning
-/// `Result<(), E>`).
-pub fn unit_result<E: ErrorCode>(result: Result<(), E>) {
+/// Aborts with the error of `Err` (functions, `init` and constructors
+/// returning `Result<(), E>`).
+pub fn unit_result<E: Failure>(result: Result<(), E>) {
     if let Err(e) = result {
-        fail(e)
+        e.abort()
     }
 }
 

@@ -51,6 +51,29 @@ impl<E: ErrorCode> From<E> for ProgramError {
     }
 }
 
+/// The error type of a program function's `Result`: an `#[errors]` enum or
+/// a [`ProgramError`] (for example one a cross-program call reported).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a program error",
+    label = "a program function returns `Result<T, E>` with E an `#[errors]` enum or `molt_sdk::ProgramError`"
+)]
+pub trait Failure {
+    /// Stops the call with this error's code and message.
+    fn abort(self) -> !;
+}
+
+impl<E: ErrorCode> Failure for E {
+    fn abort(self) -> ! {
+        fail(self)
+    }
+}
+
+impl Failure for ProgramError {
+    fn abort(self) -> ! {
+        abort(self.code, &self.message)
+    }
+}
+
 /// Stops the call with `code` and `msg`; the host discards every write and
 /// event of the transaction.
 pub fn abort(code: u32, msg: &str) -> ! {

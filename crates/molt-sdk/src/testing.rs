@@ -326,15 +326,16 @@ impl TestEnv {
     }
 
     /// [`Self::call`] for a function returning `Result<T, E>` with `E` a
-    /// declared `#[errors]` enum: `Err(e)` aborts (and rolls back) as the
-    /// generated export would, and comes back as `Err(ProgramError)`.
-    pub fn try_call<T, E: crate::error::ErrorCode>(
+    /// declared `#[errors]` enum or a [`ProgramError`]: `Err(e)` aborts (and
+    /// rolls back) as the generated export would, and comes back as
+    /// `Err(ProgramError)`.
+    pub fn try_call<T, E: crate::error::Failure>(
         &self,
         f: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, ProgramError> {
         self.call(|| match f() {
             Ok(v) => v,
-            Err(e) => crate::error::fail(e),
+            Err(e) => e.abort(),
         })
     }
 

@@ -16,6 +16,7 @@ mod queries;
 mod rejections;
 mod simulate;
 mod transfers;
+mod typed_imports;
 mod upgrades;
 
 use molt_runtime::*;

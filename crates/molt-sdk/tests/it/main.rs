@@ -2,9 +2,12 @@
 //! generated interface, and the test host's behaviour.
 
 mod coin;
+mod compile_fail;
 mod host;
+mod import;
 mod interface;
 mod nested;
+mod program_error;
 mod upgrade;
 
 /// A program exercising every kind of declaration.

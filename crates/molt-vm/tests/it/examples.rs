@@ -21,6 +21,7 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("ctor_custom_nodelay", "ctor_custom"),
     ("counter_client", "counter_client"),
     ("counter_client_dep2", "counter_client"),
+    ("counter_typed_client", "counter_typed_client"),
     ("upgrader_multisig", "upgrader_multisig"),
     ("upgrader_timelock", "upgrader_timelock"),
     ("conformance_probe", "conformance_probe"),

@@ -1,0 +1,12 @@
+// counter_v1 declares no `sub`.
+molt_sdk::import!(name = "counter", wasm = "../fixtures/counter_v1.wasm", address = "0xc0");
+
+#[molt_sdk::program]
+mod p {
+    #[public]
+    fn go() -> u64 {
+        super::counter::sub(1)
+    }
+}
+
+fn main() {}
