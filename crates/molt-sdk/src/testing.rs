@@ -303,9 +303,7 @@ impl TestEnv {
                 )),
             }
         });
-        if let Err(e) = attach {
-            return Err(e);
-        }
+        attach?;
         match catch_unwind(AssertUnwindSafe(f)) {
             Ok(r) => {
                 host::with(|h| h.reset_frames());
