@@ -642,3 +642,133 @@ fn a_new_user_creates_builds_publishes_and_calls_a_program() {
         "{doc}"
     );
 }
+
+/// `molt new NAME` in `work`, sharing the examples' build directory (its
+/// dependencies are built already; builds are staged, so the bytes do not
+/// depend on where the crate lives).
+fn new_crate(work: &Path, name: &str) -> PathBuf {
+    let out = Command::new(MOLT)
+        .args(["new", name])
+        .current_dir(work)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let dir = work.join(name);
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../programs/target");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::os::unix::fs::symlink(shared.canonicalize().unwrap(), dir.join("target")).unwrap();
+    dir
+}
+
+/// Replaces `marker` in `file` by `text` followed by the marker.
+fn insert_before(file: &Path, marker: &str, text: &str) {
+    let source = std::fs::read_to_string(file).unwrap();
+    assert!(
+        source.contains(marker),
+        "{} has no {marker:?}",
+        file.display()
+    );
+    std::fs::write(file, source.replacen(marker, &format!("{text}{marker}"), 1)).unwrap();
+}
+
+fn lock_entry(dir: &Path) -> Value {
+    let lock: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("Molt.lock")).unwrap()).unwrap();
+    lock["chains"]["molt-dev"].clone()
+}
+
+/// Issue 16's new user: a program and a client that imports it by name
+/// (typed, from the linked version's module on chain), each upgraded twice
+/// without typing one id, and `molt verify-source` passing on both and
+/// failing on an edited copy.
+#[test]
+fn a_program_and_its_client_by_name_upgrade_twice_without_ids_and_verify() {
+    let home = tempfile::tempdir().unwrap();
+    let node = DevNode::start(home.path(), free_port());
+    let work = home.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let counter = new_crate(&work, "counter");
+    let client = new_crate(&work, "client");
+    let (counter_s, client_s) = (counter.to_str().unwrap(), client.to_str().unwrap());
+
+    let published = node.ok(&["publish", counter_s]);
+    let counter_id = published["original_id"].as_str().unwrap().to_string();
+
+    // The client: the dependency by name in Cargo.toml, a typed import.
+    let manifest = client.join("Cargo.toml");
+    let mut toml = std::fs::read_to_string(&manifest).unwrap();
+    toml.push_str(
+        "\n[package.metadata.molt.dependencies]\ncounter = { path = \"../counter\", version = 1 }\n",
+    );
+    std::fs::write(&manifest, toml).unwrap();
+    std::fs::write(
+        client.join("src/lib.rs"),
+        r#"#![cfg_attr(not(test), no_std)]
+
+molt_sdk::import!(name = "counter");
+
+#[molt_sdk::program(dependency(name = "counter", version = 1))]
+pub mod client {
+    /// Adds `n` to the counter through its typed client.
+    #[entry]
+    fn bump(n: u64) -> u64 {
+        crate::counter::add(n)
+    }
+    // NEXT
+}
+"#,
+    )
+    .unwrap();
+    let published = node.ok(&["publish", client_s]);
+    let client_id = published["original_id"].as_str().unwrap().to_string();
+    node.ok(&["call", &client_id, "bump", "--args", "[5]"]);
+    assert_eq!(node.ok(&["view", &counter_id, "get"])["decoded"], 5);
+
+    // Two upgrades of each, from the crate directory alone.
+    for round in 1..=2u64 {
+        insert_before(
+            &counter.join("src/lib.rs"),
+            "    /// Adds one (transactions only).",
+            &format!(
+                "    #[public]\n    #[view]\n    fn round_{round}() -> u64 {{\n        {round}\n    }}\n\n"
+            ),
+        );
+        let up = node.ok(&["upgrade", counter_s]);
+        assert_eq!(lock_entry(&counter)["version"], round + 1, "{up}");
+        insert_before(
+            &client.join("src/lib.rs"),
+            "    // NEXT",
+            &format!(
+                "    #[entry]\n    fn twice_{round}(n: u64) -> u64 {{\n        crate::counter::add(n);\n        crate::counter::add(n)\n    }}\n"
+            ),
+        );
+        let up = node.ok(&["upgrade", client_s]);
+        assert_eq!(lock_entry(&client)["version"], round + 1, "{up}");
+    }
+    assert_eq!(lock_entry(&counter)["original_id"], counter_id.as_str());
+    assert_eq!(lock_entry(&client)["original_id"], client_id.as_str());
+    assert_eq!(node.ok(&["view", &counter_id, "round_2"])["decoded"], 2);
+    // The client still links counter version 1, which serves it.
+    node.ok(&["call", &client_id, "twice_2", "--args", "[1]"]);
+    assert_eq!(node.ok(&["view", &counter_id, "get"])["decoded"], 7);
+
+    node.ok(&["verify-source", counter_s]);
+    node.ok(&["verify-source", client_s]);
+    // An edited copy of the client does not verify.
+    let copy = work.join("client_edited");
+    let status = Command::new("cp")
+        .args(["-a", client_s, copy.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    insert_before(
+        &copy.join("src/lib.rs"),
+        "    // NEXT",
+        "    #[entry]\n    fn sneaky() {}\n",
+    );
+    let (code, err) = node
+        .molt(&["verify-source", copy.to_str().unwrap()])
+        .unwrap_err();
+    assert_ne!(code, 0);
+    assert!(err.contains("differ"), "{err}");
+}
