@@ -125,8 +125,10 @@ impl AdminServer {
         &self.path
     }
 
-    /// Stops serving (dropping its share of the node's state) and removes
-    /// the socket file.
+    /// Stops serving and removes the socket file. When this returns, the
+    /// accept loop and every connection it was answering have ended and
+    /// dropped their share of the node's state (a `status` being computed
+    /// on a blocking thread finishes that read first).
     pub async fn stop(self) {
         self.task.abort();
         let _ = self.task.await;
@@ -152,14 +154,20 @@ pub(crate) fn serve(
     let listener = tokio::net::UnixListener::bind(&path)?;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
     let task = tokio::spawn(async move {
+        // Connections live in this set, so aborting the accept loop also
+        // aborts every answer in flight and drops its share of the state.
+        let mut connections = tokio::task::JoinSet::new();
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let shared = Arc::clone(&shared);
-            tokio::spawn(async move {
-                let _ = answer(stream, &shared, block_time).await;
-            });
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let shared = Arc::clone(&shared);
+                    connections.spawn(async move {
+                        let _ = answer(stream, &shared, block_time).await;
+                    });
+                }
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
         }
     });
     Ok(AdminServer { path, task })

@@ -371,7 +371,11 @@ impl Node {
 
 impl NodeHandle {
     /// Stops producing after the block in progress, ends subscriptions, then
-    /// stops the RPC server (waiting a few seconds for open connections).
+    /// stops the RPC server (waiting a few seconds for open connections)
+    /// and the admin endpoint. When it returns `Ok`, every task has let go
+    /// of the node's state and the store is closed, so a node may be
+    /// started on the same data directory at once; a caller still holding
+    /// a clone of [`NodeHandle::shared`] makes it fail after ten seconds.
     pub async fn stop(self) -> Result<(), NodeError> {
         self.shared.stopping.send_replace(true);
         let result = self
@@ -384,7 +388,7 @@ impl NodeHandle {
         }
         result?;
         lock(&self.shared.journal).sync()?;
-        Ok(())
+        release(self.shared).await
     }
 
     /// Waits until the producer stops by itself (a fatal error).
@@ -392,6 +396,36 @@ impl NodeHandle {
         (&mut self.producer)
             .await
             .unwrap_or_else(|e| Err(NodeError::Task(e.to_string())))
+    }
+}
+
+/// How long [`NodeHandle::stop`] waits for the last task holding the
+/// node's state (an RPC or admin request finishing a read) to let go.
+const RELEASE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Waits until `shared` is the last share of the node's state and drops
+/// it, which closes the store: another node may then open the same data
+/// directory. A share still held after [`RELEASE_TIMEOUT`] is an error
+/// (a task that never ends), not a silent leak of an open database.
+async fn release(shared: Arc<Shared>) -> Result<(), NodeError> {
+    let deadline = tokio::time::Instant::now() + RELEASE_TIMEOUT;
+    let mut shared = shared;
+    loop {
+        match Arc::try_unwrap(shared) {
+            Ok(state) => {
+                drop(state);
+                return Ok(());
+            }
+            Err(still) => shared = still,
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(NodeError::Task(format!(
+                "{} task(s) still hold the node's state {RELEASE_TIMEOUT:?} after stopping; \
+                 the store stays open until they end",
+                Arc::strong_count(&shared) - 1
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
