@@ -29,7 +29,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use molt_build::{FRAMEWORK_PACKAGES, build_release, detect_route};
 use molt_payload::{Action, Payload};
 use molt_rpc_types::{GetPackage, GovSimulationView, StatusView};
-use molt_runtime::{GOVERNANCE_PACKAGE, SYSTEM_PACKAGE};
+
 use molt_types::{Address, Digest, sha3_256};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -69,11 +69,7 @@ pub struct UpgradeArgs {
 
 /// A framework package's crate name and its reserved address.
 fn address_of(name: &str) -> Option<Address> {
-    match name {
-        "system" => Some(SYSTEM_PACKAGE),
-        "governance" => Some(GOVERNANCE_PACKAGE),
-        _ => None,
-    }
+    molt_runtime::framework_address(name)
 }
 
 /// A built package that differs from the chain's.

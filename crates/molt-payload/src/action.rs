@@ -50,17 +50,85 @@ pub enum Action {
         height: u64,
         binary_hash: Digest,
     },
-    /// Shape only (a later release implements it): point the canonical
-    /// deployment `name` at `target` (`None` removes it).
+    /// Superseded by [`Action::RegistryAdd`] before any release executed
+    /// it, and refused by every framework release: it names no expected
+    /// predecessor, so a stale payload could silently replace a newer
+    /// canonical version. Kept so that the encoding of the variants after
+    /// it never moves.
     RegistryChange {
         name: String,
         target: Option<Address>,
     },
     /// The execution hash of the next step; only as the last action.
     NextStep { hash: Digest },
+    /// Append version `package` (labelled `label`) to registry service
+    /// `name`, making it canonical, if and only if the canonical version is
+    /// still `expected` (`None`: the service must not exist yet). A payload
+    /// written against a canonical version that has since changed fails
+    /// instead of replacing the newer one.
+    RegistryAdd {
+        name: String,
+        package: Address,
+        label: String,
+        expected: Option<Address>,
+    },
+}
+
+/// A set of action kinds, one bit per [`Action`] variant (bit `i` is the
+/// variant with encoding index `i`): which actions a governance track may
+/// execute. [`Action::NextStep`] is structure, not an effect: every track
+/// may chain steps, whatever the set says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, BorshSerialize, BorshDeserialize)]
+pub struct ActionSet(pub u64);
+
+impl ActionSet {
+    /// No action.
+    pub const NONE: ActionSet = ActionSet(0);
+
+    /// Every action kind this version of the encoding knows.
+    pub const ALL: ActionSet = ActionSet((1 << Action::KINDS) - 1);
+
+    /// The set holding exactly `kinds` (indices as [`Action::index`]).
+    pub const fn of(kinds: &[u8]) -> ActionSet {
+        let mut bits = 0u64;
+        let mut i = 0;
+        while i < kinds.len() {
+            bits |= 1 << kinds[i];
+            i += 1;
+        }
+        ActionSet(bits)
+    }
+
+    /// Whether `action` is in the set (always true for `NextStep`).
+    pub fn permits(self, action: &Action) -> bool {
+        matches!(action, Action::NextStep { .. }) || self.0 & (1 << action.index()) != 0
+    }
+
+    /// This set without the kinds in `other`.
+    pub const fn without(self, other: ActionSet) -> ActionSet {
+        ActionSet(self.0 & !other.0)
+    }
 }
 
 impl Action {
+    /// How many variants the encoding has.
+    pub const KINDS: u8 = 9;
+
+    /// The variant's encoding index (its first byte in borsh).
+    pub fn index(&self) -> u8 {
+        match self {
+            Action::UpgradePackage { .. } => 0,
+            Action::SetParams { .. } => 1,
+            Action::SetNextValidators { .. } => 2,
+            Action::EndEpoch => 3,
+            Action::CallAsGovernance { .. } => 4,
+            Action::ScheduleProtocolUpgrade { .. } => 5,
+            Action::RegistryChange { .. } => 6,
+            Action::NextStep { .. } => 7,
+            Action::RegistryAdd { .. } => 8,
+        }
+    }
+
     /// A short stable name, for reports and errors.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -72,6 +140,7 @@ impl Action {
             Action::ScheduleProtocolUpgrade { .. } => "schedule_protocol_upgrade",
             Action::RegistryChange { .. } => "registry_change",
             Action::NextStep { .. } => "next_step",
+            Action::RegistryAdd { .. } => "registry_add",
         }
     }
 }

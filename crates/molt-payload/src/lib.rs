@@ -47,9 +47,19 @@
 //! [`Action::EndEpoch`] makes the next block start a new epoch;
 //! [`Action::CallAsGovernance`] calls any program's `public` or `entry`
 //! function with the governance package as caller.
-//! [`Action::ScheduleProtocolUpgrade`] and [`Action::RegistryChange`] are
-//! shapes only: their encoding is frozen here, but this version of the
-//! framework refuses to execute them (a later release implements them).
+//! [`Action::RegistryAdd`] appends a version to a registry service (the
+//! `registry` package at `0x5`) if the canonical version is still the one
+//! the payload expects.
+//! [`Action::ScheduleProtocolUpgrade`] is a shape only: its encoding is
+//! frozen here, but this version of the framework refuses to execute it (a
+//! later release implements it). [`Action::RegistryChange`] was superseded
+//! by `RegistryAdd` and is always refused.
+//!
+//! # Which track may run what
+//!
+//! An [`ActionSet`] (one bit per variant) is what a governance track may
+//! execute; the governance package keeps one per track as a parameter that
+//! only governance changes (docs/canonical-deployments.md).
 #![no_std]
 
 extern crate alloc;
@@ -58,6 +68,6 @@ mod action;
 mod error;
 mod payload;
 
-pub use action::{Action, ValidatorEntry};
+pub use action::{Action, ActionSet, ValidatorEntry};
 pub use error::PayloadError;
 pub use payload::{ExecutionHash, FORMAT_VERSION, MAX_ACTIONS, Payload, execution_hash};

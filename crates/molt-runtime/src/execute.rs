@@ -551,7 +551,10 @@ impl Executor<'_> {
             targets.push(CallTarget::Init);
         }
         for target in targets {
-            let mut host = RuntimeHost { overlay };
+            let mut host = RuntimeHost {
+                overlay,
+                proposer: Some(env.proposer),
+            };
             match self.vm.call(
                 &prepared,
                 &mut host,
@@ -630,7 +633,10 @@ impl Executor<'_> {
             overlay.emit(molt_vm::transfer_event(*sender, to, coin));
         }
         let info = package_info(&version);
-        let mut host = RuntimeHost { overlay };
+        let mut host = RuntimeHost {
+                overlay,
+                proposer: Some(env.proposer),
+            };
         let prepared = match self.vm.load(&mut host, &info) {
             Ok(p) => p,
             Err(VmError::Host { message }) => {

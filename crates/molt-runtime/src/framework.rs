@@ -21,16 +21,56 @@ pub const SYSTEM_PACKAGE: Address = Address::reserved(1);
 /// `governance`: proposals, the validators' track, payload execution.
 pub const GOVERNANCE_PACKAGE: Address = Address::reserved(2);
 
-const SYSTEM_WASM: &[u8] = include_bytes!("../../../framework/releases/v1/system.wasm");
-const GOVERNANCE_WASM: &[u8] = include_bytes!("../../../framework/releases/v1/governance.wasm");
+/// `stakeholders`: the stakeholders' track (coin-weighted votes).
+pub const STAKEHOLDERS_PACKAGE: Address = Address::reserved(3);
+/// `signalling`: proposer signal rounds, the stakeholders' entry.
+pub const SIGNALLING_PACKAGE: Address = Address::reserved(4);
+/// `registry`: named services and their canonical versions.
+pub const REGISTRY_PACKAGE: Address = Address::reserved(5);
+
+/// The release's packages: crate name, framework address, Wasm bytes, in
+/// release order (each after what it uses).
+pub const FRAMEWORK: &[(&str, Address, &[u8])] = &[
+    (
+        "system",
+        SYSTEM_PACKAGE,
+        include_bytes!("../../../framework/releases/v1/system.wasm"),
+    ),
+    (
+        "governance",
+        GOVERNANCE_PACKAGE,
+        include_bytes!("../../../framework/releases/v1/governance.wasm"),
+    ),
+    (
+        "stakeholders",
+        STAKEHOLDERS_PACKAGE,
+        include_bytes!("../../../framework/releases/v1/stakeholders.wasm"),
+    ),
+    (
+        "signalling",
+        SIGNALLING_PACKAGE,
+        include_bytes!("../../../framework/releases/v1/signalling.wasm"),
+    ),
+    (
+        "registry",
+        REGISTRY_PACKAGE,
+        include_bytes!("../../../framework/releases/v1/registry.wasm"),
+    ),
+];
+
+/// The framework address of package `name` (its crate name).
+pub fn framework_address(name: &str) -> Option<Address> {
+    FRAMEWORK
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, a, _)| *a)
+}
 
 /// The framework's packages as genesis installs them, in release order.
 pub fn framework_packages() -> Vec<GenesisPackage> {
-    [
-        (SYSTEM_PACKAGE, SYSTEM_WASM),
-        (GOVERNANCE_PACKAGE, GOVERNANCE_WASM),
-    ]
-    .into_iter()
+    FRAMEWORK
+        .iter()
+        .map(|(_, address, module)| (*address, *module))
     .map(|(address, module)| GenesisPackage {
         address,
         module: module.to_vec(),

@@ -55,6 +55,7 @@ pub fn governance_package_id(original_id: &Address, version: u64) -> Address {
 pub(crate) fn chain_info(
     overlay: &Overlay<'_>,
     what: ChainInfo,
+    proposer: Option<Address>,
 ) -> Result<Option<Vec<u8>>, RuntimeError> {
     Ok(match what {
         ChainInfo::Epoch => {
@@ -65,6 +66,7 @@ pub(crate) fn chain_info(
         ChainInfo::NextValidators => overlay.get(NEXT_VALIDATORS_KEY)?,
         ChainInfo::Params => overlay.get(PARAMS_KEY)?,
         ChainInfo::NextParams => overlay.get(NEXT_PARAMS_KEY)?,
+        ChainInfo::BlockProposer => proposer.map(|p| codec::encode(&p)),
     })
 }
 

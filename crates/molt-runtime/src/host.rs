@@ -14,6 +14,9 @@ use molt_vm::{Host, HostError, PackageInfo, UpgradeTicket};
 #[derive(Debug)]
 pub struct RuntimeHost<'a, 's> {
     pub overlay: &'a mut Overlay<'s>,
+    /// The proposer of the block being executed (`molt.chain_info` kind
+    /// `BlockProposer`); `None` outside a block (views, genesis).
+    pub proposer: Option<Address>,
 }
 
 fn host_err(e: impl std::fmt::Display) -> HostError {
@@ -202,7 +205,7 @@ impl Host for RuntimeHost<'_, '_> {
     }
 
     fn chain_info(&mut self, what: molt_vm::ChainInfo) -> Result<Option<Vec<u8>>, HostError> {
-        crate::governance::chain_info(self.overlay, what).map_err(host_err)
+        crate::governance::chain_info(self.overlay, what, self.proposer).map_err(host_err)
     }
 
     fn governance_upgrade(
@@ -292,6 +295,7 @@ mod tests {
         let mut overlay = Overlay::new(&store);
         let mut host = RuntimeHost {
             overlay: &mut overlay,
+            proposer: None,
         };
         host.storage_set(&NS, b"a", b"1").unwrap();
         host.storage_set(&NS, b"b/1", b"2").unwrap();
@@ -312,6 +316,7 @@ mod tests {
         let mut overlay = Overlay::new(&store);
         let mut host = RuntimeHost {
             overlay: &mut overlay,
+            proposer: None,
         };
         let cap = Address([0xca; 32]);
         let ticket = UpgradeTicket {

@@ -247,6 +247,7 @@ impl Query<'_> {
         let info = package_info(&version);
         let mut host = RuntimeHost {
             overlay: &mut overlay,
+            proposer: None,
         };
         let prepared = vm
             .load(&mut host, &info)

@@ -258,7 +258,7 @@ impl Runtime {
                 ticket_call: false,
                 attached_coin: 0,
             };
-            let mut host = RuntimeHost { overlay };
+            let mut host = RuntimeHost { overlay, proposer: None };
             vm.call(
                 &prepared,
                 &mut host,

@@ -48,6 +48,7 @@ pub mod coin;
 pub mod env;
 pub mod error;
 pub mod events;
+pub mod registry;
 pub mod storage;
 mod sys;
 pub mod system;

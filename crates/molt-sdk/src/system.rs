@@ -3,7 +3,7 @@
 //! may make.
 //!
 //! **Reads** ([`epoch`], [`validators`], [`next_validators`],
-//! [`params_bytes`], [`next_params_bytes`]) are `molt.chain_info` and work in
+//! [`params_bytes`], [`next_params_bytes`], [`block_proposer`]) are `molt.chain_info` and work in
 //! every program, views included.
 //!
 //! **Privileged calls** ([`upgrade_package`], [`set_params`],
@@ -62,6 +62,11 @@ pub fn params_bytes() -> Vec<u8> {
 /// The parameters scheduled for the next epoch, if any.
 pub fn next_params_bytes() -> Option<Vec<u8>> {
     crate::sys::chain_info_bytes(4)
+}
+
+/// The proposer of the block this transaction runs in; `None` in a view.
+pub fn block_proposer() -> Option<Address> {
+    crate::sys::chain_info_bytes(5).and_then(|b| decode(&b))
 }
 
 /// Privileged: upgrades framework package `package` to `module` without its

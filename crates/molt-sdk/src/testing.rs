@@ -584,11 +584,18 @@ impl TestEnv {
     }
 
     /// Sets what `molt.chain_info` answers for `kind` (the ABI's codes:
-    /// 0 epoch, 1 validators, 2 next validators, 3 params, 4 next params).
+    /// 0 epoch, 1 validators, 2 next validators, 3 params, 4 next params,
+    /// 5 the block's proposer).
     pub fn set_chain_info(&self, kind: i32, bytes: Vec<u8>) {
         host::with(|h| {
             h.chain_info.insert(kind, bytes);
         })
+    }
+
+    /// Sets the proposer of the current block
+    /// ([`crate::system::block_proposer`]).
+    pub fn set_block_proposer(&self, proposer: Address) {
+        self.set_chain_info(5, crate::__private::encode(&proposer));
     }
 
     /// Removes and returns every ticket, as the upgrade that follows the

@@ -40,6 +40,9 @@ pub enum ChainInfo {
     Params,
     /// The parameters scheduled for the next epoch; absent if none.
     NextParams,
+    /// The proposer of the block being executed: an `Address`; absent
+    /// outside a block (a view, genesis). Proposer signalling checks it.
+    BlockProposer,
 }
 
 impl ChainInfo {
@@ -51,6 +54,7 @@ impl ChainInfo {
             2 => ChainInfo::NextValidators,
             3 => ChainInfo::Params,
             4 => ChainInfo::NextParams,
+            5 => ChainInfo::BlockProposer,
             _ => return None,
         })
     }

@@ -28,6 +28,15 @@
 //!
 //! A proposal not decided by its expiry height is expired: no more votes.
 //!
+//! # Which track may do what
+//!
+//! Each action of a resolved payload must be one the validators' track may
+//! run (`permissions(0)`; by default everything but registry changes, which
+//! are the stakeholders' track's, `framework_common`). A payload with one
+//! action outside the set is refused whole (`NotPermitted`) and stays
+//! resolvable. The table is changed only by a resolved validators' payload
+//! calling `set_permissions`.
+//!
 //! # The deposit
 //!
 //! The anti-spam deposit ([`TrackParams::deposit`], a track parameter,
@@ -49,7 +58,8 @@
 
 #[molt_sdk::program]
 pub mod governance {
-    use molt_payload::{Action, Payload};
+    use framework_common::{Refusal, Track, default_permissions};
+    use molt_payload::{ActionSet, Payload};
     use molt_sdk::prelude::*;
     use molt_sdk::system as chain;
 
@@ -228,6 +238,13 @@ pub mod governance {
             message = "governance's account holds less coin than the deposit it owes back"
         )]
         TreasuryShort,
+        #[error(
+            code = 17,
+            message = "this track may not run an action of the payload (the `permissions` view says which it may)"
+        )]
+        NotPermitted,
+        #[error(code = 18, message = "no such track: 0 is the validators', 1 the stakeholders'")]
+        UnknownTrack,
     }
 
     #[storage]
@@ -246,6 +263,10 @@ pub mod governance {
     /// (key `approved/` ++ hash) to admit resolve transactions.
     #[storage]
     static APPROVED: Map<Digest, u64>;
+    /// Track id -> the actions it may execute (`framework_common`).
+    /// Stakeholders read it from here.
+    #[storage]
+    static PERMISSIONS: Map<u8, u64>;
 
     /// The genesis track.
     pub fn default_track() -> TrackParams {
@@ -260,6 +281,9 @@ pub mod governance {
     fn init() {
         NEXT_ID.set(&0);
         TRACK.set(&default_track());
+        for track in [Track::Validators, Track::Stakeholders] {
+            PERMISSIONS.set(&track.id(), &default_permissions(track).0);
+        }
     }
 
     /// Anyone: opens a proposal to run the payload whose SHA3-256 is
@@ -407,34 +431,14 @@ pub mod governance {
         let limit = usize::try_from(p.track.max_payload_bytes).unwrap_or(usize::MAX);
         let decoded = Payload::decode(&payload, limit).map_err(|_| Error::BadPayload)?;
         drop(payload);
-        let mut next = None;
-        for action in decoded.actions {
-            match action {
-                Action::UpgradePackage { package, module } => {
-                    chain::upgrade_package(&package, &module)
-                }
-                Action::SetParams { params } => chain::set_params(&params),
-                Action::SetNextValidators { validators } => {
-                    let records: Vec<chain::ValidatorRecord> = validators
-                        .into_iter()
-                        .map(|v| (v.address, v.public_key, v.voting_power))
-                        .collect();
-                    chain::set_next_validators(&records)
-                }
-                Action::EndEpoch => chain::end_epoch(),
-                Action::CallAsGovernance {
-                    package,
-                    function,
-                    args,
-                } => {
-                    chain::call_as_governance(&package, &function, &args);
-                }
-                Action::NextStep { hash } => next = Some(hash),
-                Action::ScheduleProtocolUpgrade { .. } | Action::RegistryChange { .. } => {
-                    return Err(Error::UnsupportedAction);
-                }
-            }
-        }
+        let allowed = PERMISSIONS
+            .get(&Track::Validators.id())
+            .map_or(default_permissions(Track::Validators), ActionSet);
+        let next = match framework_common::execute(decoded, allowed) {
+            Ok(next) => next,
+            Err(Refusal::NotPermitted(_)) => return Err(Error::NotPermitted),
+            Err(Refusal::Unsupported(_)) => return Err(Error::UnsupportedAction),
+        };
         APPROVED.remove(&expected);
         p.steps_resolved += 1;
         match next {
@@ -464,6 +468,25 @@ pub mod governance {
         ensure!(track.voting_period_blocks >= 1, Error::BadTrack);
         TRACK.set(&track);
         Ok(())
+    }
+
+    /// Governance itself only (a resolved validators' payload's
+    /// `CallAsGovernance`): sets what track `track` (0 validators, 1
+    /// stakeholders) may execute, from the next payload on.
+    #[entry]
+    fn set_permissions(track: u8, allowed: u64) -> Result<(), Error> {
+        ensure!(env::caller() == context().original_id, Error::NotGovernance);
+        ensure!(Track::from_id(track).is_some(), Error::UnknownTrack);
+        PERMISSIONS.set(&track, &allowed);
+        Ok(())
+    }
+
+    /// What track `track` may execute (one bit per action kind, see
+    /// `molt_payload::ActionSet`); `None` for an unknown track.
+    #[view]
+    fn permissions(track: u8) -> Option<u64> {
+        let t = Track::from_id(track)?;
+        Some(PERMISSIONS.get(&track).unwrap_or(default_permissions(t).0))
     }
 
     /// What happened to proposal `id`'s deposit: `None` for no such

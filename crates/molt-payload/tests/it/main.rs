@@ -48,6 +48,50 @@ fn fixture_path() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE)
 }
 
+/// The variants appended after the first fixture was frozen, in a fixture
+/// of their own: the first one never changes.
+fn additions() -> Payload {
+    Payload::new(vec![Action::RegistryAdd {
+        name: "dex".into(),
+        package: Address::reserved(0x10),
+        label: "v2".into(),
+        expected: Some(Address::reserved(0x11)),
+    }])
+}
+
+const ADDITIONS: &str = "tests/fixtures/payload_v1_additions.hex";
+
+/// Regenerate on purpose only: `MOLT_BLESS=1 cargo test -p molt-payload`.
+#[test]
+fn appended_variants_are_frozen_by_their_own_fixture() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(ADDITIONS);
+    let bytes = additions().encode();
+    if std::env::var_os("MOLT_BLESS").is_some() {
+        std::fs::write(&path, hex::encode(&bytes) + "\n").unwrap();
+    }
+    let golden = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(hex::encode(&bytes), golden.trim());
+    // Its variant index is the 9th: after NextStep, never before it.
+    assert_eq!(bytes[2 + 4], 8, "format u16, action count u32, then the index");
+    let decoded = Payload::decode(&hex::decode(golden.trim()).unwrap(), 1 << 20).unwrap();
+    assert_eq!(decoded, additions());
+}
+
+#[test]
+fn an_action_set_permits_its_kinds_and_always_next_step() {
+    let registry = ActionSet::of(&[8]);
+    let add = &additions().actions[0];
+    assert!(registry.permits(add));
+    assert!(!registry.permits(&Action::EndEpoch));
+    assert!(ActionSet::NONE.permits(&Action::NextStep { hash: Digest::ZERO }));
+    assert!(!ActionSet::ALL.without(registry).permits(add));
+    for action in sample().actions.iter().chain(additions().actions.iter()) {
+        assert!(ActionSet::ALL.permits(action), "{}", action.kind());
+        let encoded = borsh::to_vec(action).unwrap();
+        assert_eq!(encoded[0], action.index(), "{}", action.kind());
+    }
+}
+
 /// Regenerate on purpose only: `MOLT_BLESS=1 cargo test -p molt-payload`.
 #[test]
 fn the_encoding_is_frozen_by_the_golden_fixture() {
