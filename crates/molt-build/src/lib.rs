@@ -321,7 +321,13 @@ pub fn framework_dir() -> PathBuf {
 }
 
 /// The framework's packages in release order (each after what it uses).
-pub const FRAMEWORK_PACKAGES: &[&str] = &["system", "governance", "stakeholders", "signalling", "registry"];
+pub const FRAMEWORK_PACKAGES: &[&str] = &[
+    "system",
+    "governance",
+    "stakeholders",
+    "signalling",
+    "registry",
+];
 
 static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 

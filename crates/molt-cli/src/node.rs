@@ -67,6 +67,12 @@ pub struct NodeArgs {
     /// release or later; molt-visor then switches binaries.
     #[arg(long, value_name = "FILE")]
     pub upgrade_plan: Option<PathBuf>,
+    /// As a validator, signal for this payload execution hash (0x and 64
+    /// hex digits) in every block this node proposes: the proposer
+    /// signalling of the stakeholders' track. `molt gov signal` changes it
+    /// while the node runs. A network node's config file may set `signal`.
+    #[arg(long, value_name = "HASH")]
+    pub signal: Option<molt_types::Digest>,
     /// How log lines on stderr are written: text for people, or one JSON
     /// object per line.
     #[arg(long, value_enum, default_value_t = crate::logging::LogFormat::Text)]
@@ -87,6 +93,12 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
             molt_node::load_node_config(file, args.full).map_err(|e| anyhow!("{e}"))?;
         config.rpc = rpc_config(&args)?;
         config.version = crate::version::node_version();
+        if let Some(signal) = args.signal {
+            if args.full {
+                bail!("--signal is for validators: a full node proposes no blocks");
+            }
+            config.signal = Some(signal);
+        }
         if args.upgrade_plan.is_some() {
             bail!(
                 "--upgrade-plan is for dev chains (--dev): on a network a plan is scheduled by the chain (validator proposals, governance), not by one node's flag"
@@ -117,6 +129,7 @@ fn config(args: NodeArgs, home: &Path) -> Result<NodeConfig> {
     );
     config.rpc = rpc_config(&args)?;
     config.version = crate::version::node_version();
+    config.signal = args.signal;
     if let Some(path) = &args.upgrade_plan {
         let bytes = std::fs::read(path)
             .map_err(|e| anyhow!("cannot read --upgrade-plan {}: {e}", path.display()))?;

@@ -229,7 +229,9 @@ where
         if due > now {
             clock.sleep(Duration::from_millis(due - now)).await;
         }
-        let candidates = self.chain.candidates(self.max_block_transactions);
+        let candidates = self
+            .chain
+            .candidates(self.max_block_transactions, &header.id());
         let ctx = ProposeContext {
             parent: header.id(),
             proposer,

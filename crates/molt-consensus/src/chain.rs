@@ -38,8 +38,11 @@ pub trait Chain: Send + Sync + 'static {
     /// Whether `id` is pending (proposed or verified here, not yet final).
     fn is_pending(&self, id: &BlockId) -> bool;
 
-    /// Up to `max` transactions for the next block, in inclusion order.
-    fn candidates(&self, max: usize) -> Vec<SignedTransaction>;
+    /// Up to `max` transactions for the next block, the child of `parent`
+    /// (the latest finalized block or a pending one), in inclusion order.
+    /// Besides the mempool's, the node may add transactions of its own
+    /// (a proposer's signal), numbered on `parent`'s state.
+    fn candidates(&self, max: usize, parent: &BlockId) -> Vec<SignedTransaction>;
 
     /// After a proposal: transactions that could not be included, and why.
     fn skipped(&self, skipped: &[(TransactionId, Rejection)]);

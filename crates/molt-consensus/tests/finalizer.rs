@@ -30,7 +30,7 @@ impl Chain for Solo {
     fn is_pending(&self, id: &BlockId) -> bool {
         self.runtime.pending_blocks().contains(id)
     }
-    fn candidates(&self, _max: usize) -> Vec<SignedTransaction> {
+    fn candidates(&self, _max: usize, _parent: &BlockId) -> Vec<SignedTransaction> {
         Vec::new()
     }
     fn skipped(&self, _skipped: &[(TransactionId, Rejection)]) {}

@@ -4,9 +4,17 @@
 //!
 //! # Protocol
 //!
-//! A client connects, sends one line, `status`, and reads one line: an
-//! [`AdminStatus`] as JSON; then the node closes the connection. Any other
-//! request is answered `{"error": ...}`. A request must arrive within
+//! A client connects, sends one line and reads one line of JSON; then the
+//! node closes the connection. The requests:
+//!
+//! - `status`: an [`AdminStatus`];
+//! - `signal`: this validator's proposer signal, `{"signal": "0x<hash>"}`
+//!   or `{"signal": null}` (module `signal`);
+//! - `signal 0x<64 hex digits>`: signal for that execution hash from the
+//!   next block this node proposes on; `signal none`: stop signalling.
+//!   The answer is the signal now in force, as for `signal`.
+//!
+//! Any other request is answered `{"error": ...}`. A request must arrive within
 //! [`REQUEST_TIMEOUT`] and fit in [`MAX_REQUEST_BYTES`].
 //!
 //! `state` is `running` (producing; `plan` shows a scheduled upgrade before
@@ -198,8 +206,28 @@ async fn answer(
                 }
             }
         }
+        "signal" => signal_answer(shared),
+        other if other.starts_with("signal ") => {
+            let arg = other["signal ".len()..].trim();
+            if arg == "none" {
+                *crate::producer::lock(&shared.proposer_signal) = None;
+                tracing::info!("proposer signal cleared");
+                signal_answer(shared)
+            } else {
+                match arg.parse::<Digest>() {
+                    Ok(hash) => {
+                        *crate::producer::lock(&shared.proposer_signal) = Some(hash);
+                        tracing::info!(%hash, "proposer signal set");
+                        signal_answer(shared)
+                    }
+                    Err(e) => serde_json::json!({
+                        "error": format!("`{arg}` is not an execution hash (0x and 64 hex digits) or `none`: {e}")
+                    }),
+                }
+            }
+        }
         other => serde_json::json!({
-            "error": format!("unknown request `{other}`; the only request is `status`")
+            "error": format!("unknown request `{other}`; the requests are `status`, `signal`, `signal 0x<hash>` and `signal none`")
         }),
     };
     let mut bytes = serde_json::to_vec(&doc).map_err(std::io::Error::other)?;
@@ -224,6 +252,53 @@ pub enum AdminError {
 /// Asks the node at the socket `path` for its status (blocking, for
 /// supervisors), waiting at most `timeout` for each step.
 pub fn query_status(path: &Path, timeout: Duration) -> Result<AdminStatus, AdminError> {
+    let value = request(path, "status", timeout)?;
+    serde_json::from_value(value).map_err(|e| AdminError::BadAnswer {
+        path: path.into(),
+        reason: e.to_string(),
+    })
+}
+
+fn signal_answer(shared: &Shared) -> serde_json::Value {
+    let signal = *crate::producer::lock(&shared.proposer_signal);
+    serde_json::json!({ "signal": signal })
+}
+
+/// What [`signal`] asks the node to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignalChange {
+    /// Only read the signal in force.
+    Keep,
+    /// Signal for this execution hash from the next proposed block.
+    Set(Digest),
+    /// Stop signalling.
+    Clear,
+}
+
+/// Reads or changes the proposer signal of the node serving `path`;
+/// returns the signal in force afterwards.
+pub fn signal(
+    path: &Path,
+    change: SignalChange,
+    timeout: Duration,
+) -> Result<Option<Digest>, AdminError> {
+    let line = match change {
+        SignalChange::Keep => "signal".to_string(),
+        SignalChange::Set(hash) => format!("signal {hash}"),
+        SignalChange::Clear => "signal none".to_string(),
+    };
+    let value = request(path, &line, timeout)?;
+    serde_json::from_value(value.get("signal").cloned().unwrap_or_default()).map_err(|e| {
+        AdminError::BadAnswer {
+            path: path.into(),
+            reason: e.to_string(),
+        }
+    })
+}
+
+/// Sends one request line and reads the one-line JSON answer; an
+/// `{"error": ...}` answer is an [`AdminError::BadAnswer`].
+fn request(path: &Path, line: &str, timeout: Duration) -> Result<serde_json::Value, AdminError> {
     let unreachable = |source| AdminError::Unreachable {
         path: path.into(),
         source,
@@ -235,7 +310,9 @@ pub fn query_status(path: &Path, timeout: Duration) -> Result<AdminStatus, Admin
     stream
         .set_write_timeout(Some(timeout))
         .map_err(unreachable)?;
-    stream.write_all(b"status\n").map_err(unreachable)?;
+    stream
+        .write_all(format!("{line}\n").as_bytes())
+        .map_err(unreachable)?;
     let mut line = String::new();
     BufReader::new(std::io::Read::take(stream, MAX_ANSWER_BYTES))
         .read_line(&mut line)
@@ -251,8 +328,5 @@ pub fn query_status(path: &Path, timeout: Duration) -> Result<AdminStatus, Admin
             reason: error.into(),
         });
     }
-    serde_json::from_value(value).map_err(|e| AdminError::BadAnswer {
-        path: path.into(),
-        reason: e.to_string(),
-    })
+    Ok(value)
 }

@@ -97,6 +97,10 @@ pub struct NodeFile {
     pub full: bool,
     #[serde(default)]
     pub peers: Vec<PeerEntry>,
+    /// The execution hash this validator's blocks signal for (`0x` and
+    /// 64 hex digits); see module `signal`.
+    #[serde(default)]
+    pub signal: Option<String>,
 }
 
 /// One `[[peers]]` entry.
@@ -377,7 +381,25 @@ pub fn load_node_config(path: &Path, full: bool) -> Result<NodeConfig, FileError
             format!("{} is a file; give a directory", data_dir.display()),
         ));
     }
+    let signal = match &file.signal {
+        None => None,
+        Some(s) if role == Role::Full => {
+            return Err(field(
+                path,
+                "signal",
+                format!("is {s}, but a full node proposes no blocks and cannot signal"),
+            ));
+        }
+        Some(s) => Some(s.parse::<molt_types::Digest>().map_err(|e| {
+            field(
+                path,
+                "signal",
+                format!("`{s}` is not an execution hash (0x and 64 hex digits): {e}"),
+            )
+        })?),
+    };
     let mut config = NodeConfig::dev(data_dir, rpc.port(), Duration::from_millis(block_time));
+    config.signal = signal;
     config.rpc_addr = rpc;
     config.genesis = genesis;
     config.network = Some(NetworkSettings {

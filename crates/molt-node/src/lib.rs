@@ -36,6 +36,7 @@ mod network;
 mod producer;
 mod rpc;
 mod server;
+pub mod signal;
 mod status;
 mod subscriptions;
 mod telemetry;

@@ -59,11 +59,12 @@ impl NetworkSettings {
 /// The node as the engine sees it: its shared state and its runtime,
 /// timed (see module `telemetry`).
 #[derive(Debug)]
-pub(crate) struct NodeChain(pub(crate) Arc<Shared>, TimedRuntime);
+pub(crate) struct NodeChain(pub(crate) Arc<Shared>, TimedRuntime, Option<SecretKey>);
 
 impl NodeChain {
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        NodeChain(Arc::clone(&shared), TimedRuntime::new(shared))
+    /// `signer`: a validator's key, which signs its proposer signal.
+    pub(crate) fn new(shared: Arc<Shared>, signer: Option<SecretKey>) -> Self {
+        NodeChain(Arc::clone(&shared), TimedRuntime::new(shared), signer)
     }
 }
 
@@ -86,8 +87,18 @@ impl Chain for NodeChain {
         self.0.runtime.pending_blocks().contains(id)
     }
 
-    fn candidates(&self, max: usize) -> Vec<SignedTransaction> {
-        crate::producer::lock(&self.0.mempool).candidates(max)
+    fn candidates(&self, max: usize, parent: &BlockId) -> Vec<SignedTransaction> {
+        let signal = *crate::producer::lock(&self.0.proposer_signal);
+        let (Some(hash), Some(key)) = (signal, &self.2) else {
+            return crate::producer::lock(&self.0.mempool).candidates(max);
+        };
+        let mut txs = crate::producer::lock(&self.0.mempool).candidates(max.saturating_sub(1));
+        if let Some(tx) =
+            crate::signal::signal_transaction(&self.0.runtime, key, parent, hash, &txs)
+        {
+            txs.push(tx);
+        }
+        txs
     }
 
     fn skipped(&self, skipped: &[(TransactionId, Rejection)]) {
@@ -194,7 +205,8 @@ pub(crate) fn start_engine(
         max_block_transactions,
         genesis_block,
     };
-    let handle = Engine::start(config, Arc::new(NodeChain::new(Arc::clone(shared))))
+    let signer = (settings.role == Role::Validator).then(|| settings.key.clone());
+    let handle = Engine::start(config, Arc::new(NodeChain::new(Arc::clone(shared), signer)))
         .map_err(|e| NodeError::Consensus(e.to_string()))?;
     shared.set_relay(handle.relay());
     shared.telemetry.metrics.set_peers(settings.peers.len());

@@ -52,6 +52,9 @@ pub struct NodeConfig {
     /// Dev chains only: a protocol upgrade the node schedules in its next
     /// block unless chain state already holds it (module `halt`).
     pub schedule_upgrade: Option<UpgradePlan>,
+    /// What this validator's blocks signal for from the start (module
+    /// `signal`); the admin endpoint changes it at run time.
+    pub signal: Option<molt_types::Digest>,
 }
 
 impl NodeConfig {
@@ -71,6 +74,7 @@ impl NodeConfig {
             network: Some(NetworkSettings::solo(molt_runtime::dev_validator_key())),
             version: NodeVersion::of_this_crate(),
             schedule_upgrade: None,
+            signal: None,
         }
     }
 }
@@ -138,6 +142,9 @@ pub struct Shared {
     /// that this binary may not pass (set after a finalized block, or at
     /// start): the node then halts (module `halt`).
     pub(crate) halt_signal: watch::Sender<Option<UpgradePlan>>,
+    /// The execution hash this validator's blocks signal for (module
+    /// `signal`); `None`: no signal.
+    pub proposer_signal: Mutex<Option<molt_types::Digest>>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -166,6 +173,7 @@ impl Shared {
             version: NodeVersion::of_this_crate(),
             upgrade: Mutex::new(UpgradeState::Running),
             halt_signal: watch::channel(None).0,
+            proposer_signal: Mutex::new(None),
         }
     }
 
@@ -299,6 +307,7 @@ impl Node {
         })
         .await
         .map_err(|e| NodeError::Task(e.to_string()))??;
+        *lock(&shared.proposer_signal) = config.signal;
         let shared = Arc::new(shared);
         let methods =
             rpc::module(Arc::clone(&shared)).map_err(|e| NodeError::Task(e.to_string()))?;

@@ -95,6 +95,22 @@ struct Executed {
 }
 
 impl Runtime {
+    /// Block `block`'s header and `address`'s account on the state after
+    /// it, for the latest finalized block or a pending one (`None`:
+    /// neither). A proposer uses it to number a transaction of its own in
+    /// the child.
+    pub fn account_after(
+        &self,
+        block: &BlockId,
+        address: &molt_types::Address,
+    ) -> Result<Option<(BlockHeader, crate::state::Account)>, RuntimeError> {
+        let Some((header, state)) = self.parent_state(block)? else {
+            return Ok(None);
+        };
+        let overlay = Overlay::new(state.read());
+        Ok(Some((header, crate::execute::account(&overlay, address)?)))
+    }
+
     fn parent_state(
         &self,
         parent: &BlockId,

@@ -634,9 +634,9 @@ impl Executor<'_> {
         }
         let info = package_info(&version);
         let mut host = RuntimeHost {
-                overlay,
-                proposer: Some(env.proposer),
-            };
+            overlay,
+            proposer: Some(env.proposer),
+        };
         let prepared = match self.vm.load(&mut host, &info) {
             Ok(p) => p,
             Err(VmError::Host { message }) => {

@@ -71,12 +71,12 @@ pub fn framework_packages() -> Vec<GenesisPackage> {
     FRAMEWORK
         .iter()
         .map(|(_, address, module)| (*address, *module))
-    .map(|(address, module)| GenesisPackage {
-        address,
-        module: module.to_vec(),
-        owner: SYSTEM_ADDRESS,
-    })
-    .collect()
+        .map(|(address, module)| GenesisPackage {
+            address,
+            module: module.to_vec(),
+            owner: SYSTEM_ADDRESS,
+        })
+        .collect()
 }
 
 /// The state key of `hash` in governance's approved execution hashes

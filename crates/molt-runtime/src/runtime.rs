@@ -258,7 +258,10 @@ impl Runtime {
                 ticket_call: false,
                 attached_coin: 0,
             };
-            let mut host = RuntimeHost { overlay, proposer: None };
+            let mut host = RuntimeHost {
+                overlay,
+                proposer: None,
+            };
             vm.call(
                 &prepared,
                 &mut host,

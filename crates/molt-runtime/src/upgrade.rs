@@ -246,7 +246,10 @@ impl Executor<'_> {
                     reason: "first version missing".into(),
                 })?;
         if first.interface.constructor.is_some() {
-            let mut host = RuntimeHost { overlay, proposer: None };
+            let mut host = RuntimeHost {
+                overlay,
+                proposer: None,
+            };
             let constructor = match self.vm.load(&mut host, &package_info(&first)) {
                 Ok(p) => p,
                 Err(VmError::Host { message }) => {

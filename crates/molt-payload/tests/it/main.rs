@@ -72,7 +72,11 @@ fn appended_variants_are_frozen_by_their_own_fixture() {
     let golden = std::fs::read_to_string(&path).unwrap();
     assert_eq!(hex::encode(&bytes), golden.trim());
     // Its variant index is the 9th: after NextStep, never before it.
-    assert_eq!(bytes[2 + 4], 8, "format u16, action count u32, then the index");
+    assert_eq!(
+        bytes[2 + 4],
+        8,
+        "format u16, action count u32, then the index"
+    );
     let decoded = Payload::decode(&hex::decode(golden.trim()).unwrap(), 1 << 20).unwrap();
     assert_eq!(decoded, additions());
 }
