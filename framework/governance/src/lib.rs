@@ -243,7 +243,10 @@ pub mod governance {
             message = "this track may not run an action of the payload (the `permissions` view says which it may)"
         )]
         NotPermitted,
-        #[error(code = 18, message = "no such track: 0 is the validators', 1 the stakeholders'")]
+        #[error(
+            code = 18,
+            message = "no such track: 0 is the validators', 1 the stakeholders'"
+        )]
         UnknownTrack,
     }
 
@@ -602,6 +605,63 @@ mod tests {
         assert_eq!(
             env.call(|| governance::state(id)).unwrap(),
             Some(ProposalState::Executed)
+        );
+    }
+
+    #[test]
+    fn a_registry_change_is_not_the_validators_to_make_by_default() {
+        let env = governance_env();
+        let deposit = governance::default_track().deposit;
+        let payload = molt_payload::Payload::new(vec![molt_payload::Action::RegistryAdd {
+            name: "dex".into(),
+            package: Address::reserved(0x101),
+            label: "v1".into(),
+            expected: None,
+        }])
+        .encode();
+        let hash = molt_payload::execution_hash(&payload);
+        let a = TestEnv::ALICE;
+        env.set_balance(&a, deposit);
+        env.set_caller(a);
+        env.set_origin(a);
+        env.attach_coin(deposit);
+        let id = env
+            .try_call(|| governance::propose(hash, "u".into(), Digest::ZERO))
+            .unwrap();
+        env.set_block(2, 2);
+        env.try_call(|| governance::vote(id, true)).unwrap();
+        env.set_caller(TestEnv::BOB);
+        env.try_call(|| governance::vote(id, true)).unwrap();
+        env.set_block(3, 3);
+        let err = env
+            .try_call(|| governance::resolve(id, payload.clone()))
+            .unwrap_err();
+        assert_eq!(err.code, 17, "{}", err.message);
+        assert_eq!(
+            env.call(|| governance::state(id)).unwrap(),
+            Some(ProposalState::Accepted),
+            "still resolvable"
+        );
+        assert_eq!(
+            env.call(|| governance::permissions(0)).unwrap(),
+            Some(framework_common::default_permissions(framework_common::Track::Validators).0)
+        );
+        // Only governance itself changes the table.
+        env.set_caller(TestEnv::ALICE);
+        assert_eq!(
+            env.try_call(|| governance::set_permissions(0, u64::MAX))
+                .unwrap_err()
+                .code,
+            13
+        );
+        env.set_caller(Address::reserved(2));
+        env.try_call(|| governance::set_permissions(1, 0)).unwrap();
+        assert_eq!(env.call(|| governance::permissions(1)).unwrap(), Some(0));
+        assert_eq!(
+            env.try_call(|| governance::set_permissions(7, 0))
+                .unwrap_err()
+                .code,
+            18
         );
     }
 

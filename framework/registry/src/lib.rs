@@ -268,7 +268,10 @@ mod tests {
         env.set_block(9, 9);
         env.set_caller(GOVERNANCE);
         assert_eq!(add(&env, V2, Some(V1)), Ok(1));
-        assert_eq!(env.call(|| registry::canonical("dex".into())).unwrap(), Some(V2));
+        assert_eq!(
+            env.call(|| registry::canonical("dex".into())).unwrap(),
+            Some(V2)
+        );
         let history = env.call(|| registry::history("dex".into())).unwrap();
         assert_eq!(
             history.iter().map(|v| v.package).collect::<Vec<_>>(),
@@ -276,12 +279,16 @@ mod tests {
         );
         assert_eq!(history[1].added_height, 9);
         assert_eq!(
-            env.call(|| registry::version_package("dex".into(), 0)).unwrap(),
+            env.call(|| registry::version_package("dex".into(), 0))
+                .unwrap(),
             Some(V1)
         );
         let services = env.call(|| registry::services(0, 10)).unwrap();
         assert_eq!(services.len(), 1);
-        assert_eq!((services[0].canonical.package, services[0].versions), (V2, 2));
+        assert_eq!(
+            (services[0].canonical.package, services[0].versions),
+            (V2, 2)
+        );
         assert_eq!(
             env.events_of::<VersionAdded>().last().unwrap().replaced,
             Some(V1)
@@ -301,7 +308,31 @@ mod tests {
         // A replay of the first addition: the package is already listed.
         assert_eq!(add(&env, V1, Some(V2)), Err(5));
         assert_eq!(env.storage_entries(&REGISTRY), before);
-        assert_eq!(env.call(|| registry::canonical("dex".into())).unwrap(), Some(V2));
+        assert_eq!(
+            env.call(|| registry::canonical("dex".into())).unwrap(),
+            Some(V2)
+        );
+    }
+
+    #[test]
+    fn a_program_finds_the_canonical_deployment_with_the_sdk_helper() {
+        let env = env();
+        env.register_program(REGISTRY, registry::__molt_dispatch);
+        add(&env, V1, None).unwrap();
+        add(&env, V2, Some(V1)).unwrap();
+        // Some user program asks, through a cross-program call to the view.
+        let user = Address::reserved(0x1234);
+        env.set_package(user, user, 1);
+        let found = env
+            .call(|| {
+                (
+                    molt_sdk::registry::canonical("dex"),
+                    molt_sdk::registry::version("dex", 0),
+                    molt_sdk::registry::canonical("nosuch"),
+                )
+            })
+            .unwrap();
+        assert_eq!(found, (Some(V2), Some(V1), None));
     }
 
     #[test]

@@ -74,9 +74,15 @@ pub mod signalling {
         NotTheBlockProposer,
         #[error(code = 2, message = "this block already carries a signal")]
         AlreadySignalled,
-        #[error(code = 3, message = "the round is not over yet (or in its execution delay)")]
+        #[error(
+            code = 3,
+            message = "the round is not over yet (or in its execution delay)"
+        )]
         RoundNotOver,
-        #[error(code = 4, message = "the round's lifetime is over: its winner can no longer be submitted")]
+        #[error(
+            code = 4,
+            message = "the round's lifetime is over: its winner can no longer be submitted"
+        )]
         RoundExpired,
         #[error(code = 5, message = "the round's winner was already submitted")]
         AlreadySubmitted,
@@ -87,7 +93,10 @@ pub mod signalling {
             message = "invalid rounds: round size >= 1, round size / 2 < quorum <= round size, lifetime > execution delay"
         )]
         BadConfig,
-        #[error(code = 8, message = "only governance (a resolved payload) changes the rounds")]
+        #[error(
+            code = 8,
+            message = "only governance (a resolved payload) changes the rounds"
+        )]
         NotGovernance,
     }
 

@@ -74,7 +74,10 @@ fn the_leader_changes_only_on_strictly_more_signals() {
     let r = env.call(|| signalling::round(1)).unwrap();
     assert_eq!(r.leader, Some((A, 1)), "a tie keeps the leader");
     signal(&env, 6, B).unwrap();
-    assert_eq!(env.call(|| signalling::round(1)).unwrap().leader, Some((B, 2)));
+    assert_eq!(
+        env.call(|| signalling::round(1)).unwrap().leader,
+        Some((B, 2))
+    );
 }
 
 #[test]
@@ -99,10 +102,16 @@ fn a_winner_with_quorum_becomes_a_proposal_once_after_its_round() {
     env.set_package(STAKEHOLDERS, STAKEHOLDERS, 1);
     let p = env.call(|| track::proposal(id)).unwrap().unwrap();
     assert_eq!((p.execution_hash, p.proposer), (A, SIGNALLING));
-    assert_eq!(env.call(|| track::state(id)).unwrap(), Some(ProposalState::Pending));
+    assert_eq!(
+        env.call(|| track::state(id)).unwrap(),
+        Some(ProposalState::Pending)
+    );
     env.set_package(SIGNALLING, SIGNALLING, 1);
     assert_eq!(submit(&env, 9, 1).unwrap_err().code, 5, "once");
-    assert_eq!(env.call(|| signalling::round(1)).unwrap().proposal, Some(id));
+    assert_eq!(
+        env.call(|| signalling::round(1)).unwrap().proposal,
+        Some(id)
+    );
 }
 
 #[test]
@@ -120,7 +129,11 @@ fn below_quorum_or_after_its_lifetime_a_winner_is_refused() {
         signal(&env, h, B).unwrap();
     }
     let before = env.storage_entries(&SIGNALLING);
-    assert_eq!(submit(&env, 20, 2).unwrap_err().code, 4, "round 5: too late");
+    assert_eq!(
+        submit(&env, 20, 2).unwrap_err().code,
+        4,
+        "round 5: too late"
+    );
     assert_eq!(env.storage_entries(&SIGNALLING), before);
     assert!(submit(&env, 19, 2).is_ok(), "round 4: the last one allowed");
 }
@@ -136,18 +149,35 @@ fn rounds_need_a_majority_quorum_and_governance_to_change() {
         execution_delay_rounds: 0,
     };
     assert_eq!(
-        env.try_call(|| signalling::set_config(ok.clone())).unwrap_err().code,
+        env.try_call(|| signalling::set_config(ok.clone()))
+            .unwrap_err()
+            .code,
         8
     );
     env.set_caller(STAKEHOLDERS);
     for bad in [
-        RoundConfig { quorum_size: 5, ..ok.clone() },
-        RoundConfig { quorum_size: 11, ..ok.clone() },
-        RoundConfig { round_size: 0, quorum_size: 0, ..ok.clone() },
-        RoundConfig { lifetime_rounds: 0, ..ok.clone() },
+        RoundConfig {
+            quorum_size: 5,
+            ..ok.clone()
+        },
+        RoundConfig {
+            quorum_size: 11,
+            ..ok.clone()
+        },
+        RoundConfig {
+            round_size: 0,
+            quorum_size: 0,
+            ..ok.clone()
+        },
+        RoundConfig {
+            lifetime_rounds: 0,
+            ..ok.clone()
+        },
     ] {
         assert_eq!(
-            env.try_call(|| signalling::set_config(bad.clone())).unwrap_err().code,
+            env.try_call(|| signalling::set_config(bad.clone()))
+                .unwrap_err()
+                .code,
             7,
             "{bad:?}"
         );

@@ -245,7 +245,10 @@ pub mod stakeholders {
             message = "only the governance proposer (signalling, 0x4) creates standard proposals; use propose_with_lock"
         )]
         NotTheGovernanceProposer,
-        #[error(code = 9, message = "votes are accepted only while the proposal is Active")]
+        #[error(
+            code = 9,
+            message = "votes are accepted only while the proposal is Active"
+        )]
         NotActive,
         #[error(code = 10, message = "the proposal is not Executable")]
         NotExecutable,
@@ -254,7 +257,10 @@ pub mod stakeholders {
             message = "the payload's SHA3-256 is not the proposal's execution hash"
         )]
         HashMismatch,
-        #[error(code = 12, message = "the payload does not decode as a governance payload")]
+        #[error(
+            code = 12,
+            message = "the payload does not decode as a governance payload"
+        )]
         BadPayload,
         #[error(
             code = 13,
@@ -278,9 +284,15 @@ pub mod stakeholders {
             message = "invalid configuration: phases and delays are 1..=7776000 blocks, quorum 1..=10^18, margin 0..=10^18, minimum votes >= 1, lock amount >= 2, payload limit 1..=1 MiB"
         )]
         BadConfiguration,
-        #[error(code = 18, message = "the governance proposer cannot be the zero address")]
+        #[error(
+            code = 18,
+            message = "the governance proposer cannot be the zero address"
+        )]
         BadProposer,
-        #[error(code = 19, message = "this package's account holds less coin than it owes")]
+        #[error(
+            code = 19,
+            message = "this package's account holds less coin than it owes"
+        )]
         TreasuryShort,
     }
 

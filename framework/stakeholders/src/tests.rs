@@ -98,7 +98,12 @@ fn every_phase_starts_and_ends_at_its_boundary_height() {
     let (env, id) = with_proposal(Digest([1; 32]));
     let ph = env.call(|| stakeholders::phases(id)).unwrap().unwrap();
     assert_eq!(
-        (ph.pending_through, ph.active_through, ph.queued_through, ph.executable_through),
+        (
+            ph.pending_through,
+            ph.active_through,
+            ph.queued_through,
+            ph.executable_through
+        ),
         (12, 15, 17, 19)
     );
     let mut seen = Vec::new();
@@ -153,7 +158,11 @@ fn votes_only_while_active_and_never_beyond_the_snapshot_power() {
     assert_eq!(code(vote(&env, ALICE, id, 0, true)), 4);
     at(&env, 16);
     assert_eq!(code(vote(&env, ALICE, id, 1, true)), 9, "after active");
-    assert_eq!(env.storage_entries(&STAKEHOLDERS), before, "refusals change nothing");
+    assert_eq!(
+        env.storage_entries(&STAKEHOLDERS),
+        before,
+        "refusals change nothing"
+    );
     // Partial and split votes up to the power, then no more.
     at(&env, 14);
     vote(&env, ALICE, id, 20, true).unwrap();
@@ -204,7 +213,10 @@ fn tabulation_edges_in_exact_integers() {
     assert!(passes(&c, 11, 6, 0));
     // A tie fails; one more yea than the rounded-up half passes.
     assert!(!passes(&c, 10, 5, 5));
-    assert!(!passes(&c, 10, 4, 3), "4 of 7: needs more than ceil(3.5) = 4");
+    assert!(
+        !passes(&c, 10, 4, 3),
+        "4 of 7: needs more than ceil(3.5) = 4"
+    );
     assert!(passes(&c, 10, 5, 3), "5 of 8: more than 4");
     // A margin of a third: required share ceil((1 + 1/3) / 2) of the cast.
     let m = Configuration {
@@ -241,7 +253,11 @@ fn withdrawals_unlock_after_the_delay_and_are_paid_once() {
     let id = env
         .try_call(|| stakeholders::initiate_withdraw(CAROL, 20))
         .unwrap();
-    assert_eq!(env.call(|| stakeholders::power(ALICE)).unwrap(), 40, "at once");
+    assert_eq!(
+        env.call(|| stakeholders::power(ALICE)).unwrap(),
+        40,
+        "at once"
+    );
     assert_eq!(env.call(|| stakeholders::total_power()).unwrap(), 40);
     // Delay = 2/5 + 3 + 2 = 5 blocks: unlocks at 10.
     let w: Withdrawal = env.call(|| stakeholders::withdrawal(id)).unwrap().unwrap();
@@ -249,13 +265,20 @@ fn withdrawals_unlock_after_the_delay_and_are_paid_once() {
     as_(&env, BOB);
     at(&env, 9);
     let before = env.storage_entries(&STAKEHOLDERS);
-    assert_eq!(code(env.try_call(|| stakeholders::finalize_withdraw(id))), 6);
+    assert_eq!(
+        code(env.try_call(|| stakeholders::finalize_withdraw(id))),
+        6
+    );
     assert_eq!(env.storage_entries(&STAKEHOLDERS), before);
     assert_eq!(env.balance(&CAROL), 0);
     at(&env, 10);
-    env.try_call(|| stakeholders::finalize_withdraw(id)).unwrap();
+    env.try_call(|| stakeholders::finalize_withdraw(id))
+        .unwrap();
     assert_eq!(env.balance(&CAROL), 20);
-    assert_eq!(code(env.try_call(|| stakeholders::finalize_withdraw(id))), 7);
+    assert_eq!(
+        code(env.try_call(|| stakeholders::finalize_withdraw(id))),
+        7
+    );
     assert_eq!(env.balance(&CAROL), 20);
     as_(&env, ALICE);
     assert_eq!(
@@ -294,7 +317,13 @@ fn a_voter_cannot_exit_before_the_proposal_it_voted_on_can_execute() {
     let b = env
         .try_call(|| stakeholders::initiate_withdraw(BOB, 40))
         .unwrap();
-    assert_eq!(env.call(|| stakeholders::withdrawal(b)).unwrap().unwrap().unlocks_at, 15);
+    assert_eq!(
+        env.call(|| stakeholders::withdrawal(b))
+            .unwrap()
+            .unwrap()
+            .unlocks_at,
+        15
+    );
 }
 
 #[test]
@@ -370,7 +399,10 @@ fn propose_with_lock_locks_the_deposit_and_is_never_droppable() {
     assert_eq!(code(vote(&env, ALICE, id, 11, true)), 3);
     // Only the governance proposer makes standard proposals.
     as_(&env, CAROL);
-    assert_eq!(code(env.try_call(|| stakeholders::propose(Digest([3; 32])))), 8);
+    assert_eq!(
+        code(env.try_call(|| stakeholders::propose(Digest([3; 32])))),
+        8
+    );
 }
 
 fn registry_payload(package: Address, expected: Option<Address>) -> Vec<u8> {
@@ -402,7 +434,10 @@ fn execution_runs_the_registry_change_once_and_marks_executed() {
     as_(&env, CAROL);
     let mut tampered = payload.clone();
     *tampered.last_mut().unwrap() ^= 1;
-    assert_eq!(code(env.try_call(|| stakeholders::execute(id, tampered))), 11);
+    assert_eq!(
+        code(env.try_call(|| stakeholders::execute(id, tampered))),
+        11
+    );
     env.try_call(|| stakeholders::execute(id, payload.clone()))
         .unwrap();
     assert_eq!(state(&env, id), ProposalState::Executed);
@@ -411,7 +446,11 @@ fn execution_runs_the_registry_change_once_and_marks_executed() {
         .unwrap();
     assert_eq!(canonical, Some(v1));
     let before = env.storage_entries(&REGISTRY);
-    assert_eq!(code(env.try_call(|| stakeholders::execute(id, payload))), 10, "twice");
+    assert_eq!(
+        code(env.try_call(|| stakeholders::execute(id, payload))),
+        10,
+        "twice"
+    );
     assert_eq!(env.storage_entries(&REGISTRY), before);
 }
 
@@ -428,8 +467,13 @@ fn a_stale_registry_action_fails_the_execution_whole() {
         molt_sdk::system::call_as_governance(
             &REGISTRY,
             "add_version",
-            &molt_sdk::borsh::to_vec(&(String::from("dex"), v2, String::from("v2"), None::<Address>))
-                .unwrap(),
+            &molt_sdk::borsh::to_vec(&(
+                String::from("dex"),
+                v2,
+                String::from("v2"),
+                None::<Address>,
+            ))
+            .unwrap(),
         )
     })
     .unwrap();
@@ -440,7 +484,11 @@ fn a_stale_registry_action_fails_the_execution_whole() {
         .try_call(|| stakeholders::execute(id, payload))
         .unwrap_err();
     assert_eq!(err.code, 4, "the registry's Stale: {}", err.message);
-    assert_eq!(state(&env, id), ProposalState::Executable, "not marked executed");
+    assert_eq!(
+        state(&env, id),
+        ProposalState::Executable,
+        "not marked executed"
+    );
     assert_eq!(env.storage_entries(&STAKEHOLDERS), before);
     assert_eq!(env.storage_entries(&REGISTRY), registry_before);
 }
@@ -450,7 +498,10 @@ fn a_payload_outside_the_tracks_permissions_is_refused() {
     let payload = Payload::new(vec![Action::EndEpoch]).encode();
     let (env, id) = executable(&payload);
     as_(&env, CAROL);
-    assert_eq!(code(env.try_call(|| stakeholders::execute(id, payload.clone()))), 13);
+    assert_eq!(
+        code(env.try_call(|| stakeholders::execute(id, payload.clone()))),
+        13
+    );
     assert!(env.governance_effects().is_empty());
     // Governance widens the stakeholders' permissions: now it runs.
     let wide = molt_payload::ActionSet::ALL.0;
@@ -472,14 +523,41 @@ fn the_configuration_is_bounded_and_changed_only_by_governance() {
     );
     as_(&env, STAKEHOLDERS);
     for bad in [
-        Configuration { voting_delay: 0, ..small() },
-        Configuration { grace_period: stakeholders::MAX_BLOCKS + 1, ..small() },
-        Configuration { quorum: 0, ..small() },
-        Configuration { quorum: stakeholders::ONE + 1, ..small() },
-        Configuration { required_yea_margin: stakeholders::ONE + 1, ..small() },
-        Configuration { minimum_votes: 0, ..small() },
-        Configuration { propose: ProposeConfig { lock_amount: 1, lock_delay: 7 }, ..small() },
-        Configuration { max_payload_bytes: 0, ..small() },
+        Configuration {
+            voting_delay: 0,
+            ..small()
+        },
+        Configuration {
+            grace_period: stakeholders::MAX_BLOCKS + 1,
+            ..small()
+        },
+        Configuration {
+            quorum: 0,
+            ..small()
+        },
+        Configuration {
+            quorum: stakeholders::ONE + 1,
+            ..small()
+        },
+        Configuration {
+            required_yea_margin: stakeholders::ONE + 1,
+            ..small()
+        },
+        Configuration {
+            minimum_votes: 0,
+            ..small()
+        },
+        Configuration {
+            propose: ProposeConfig {
+                lock_amount: 1,
+                lock_delay: 7,
+            },
+            ..small()
+        },
+        Configuration {
+            max_payload_bytes: 0,
+            ..small()
+        },
     ] {
         assert_eq!(
             code(env.try_call(|| stakeholders::update_configuration(bad.clone()))),
