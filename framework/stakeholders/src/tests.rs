@@ -258,7 +258,7 @@ fn withdrawals_unlock_after_the_delay_and_are_paid_once() {
         40,
         "at once"
     );
-    assert_eq!(env.call(|| stakeholders::total_power()).unwrap(), 40);
+    assert_eq!(env.call(stakeholders::total_power).unwrap(), 40);
     // Delay = 2/5 + 3 + 2 = 5 blocks: unlocks at 10.
     let w: Withdrawal = env.call(|| stakeholders::withdrawal(id)).unwrap().unwrap();
     assert_eq!(w.unlocks_at, 10);
