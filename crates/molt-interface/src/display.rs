@@ -7,6 +7,10 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
+/// Error codes at and above this are the SDK's (`molt_sdk::error::codes`),
+/// shown apart from a program's own; 0 is a panic.
+pub const SDK_CODE_BASE: u32 = 1_000_000;
+
 impl fmt::Display for TypeRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -176,12 +180,17 @@ impl Interface {
                 .map(|e| format!("{}: {}", e.name, e.ty))
                 .collect(),
         );
+        // The program's own codes apart from those every molt-sdk program
+        // may raise (a panic is 0; the SDK's start at 1000000).
+        let (reserved, own): (Vec<_>, Vec<_>) = self
+            .errors
+            .iter()
+            .partition(|e| e.code == 0 || e.code >= SDK_CODE_BASE);
+        let line = |e: &&ErrorDecl| format!("{} {}: {}", e.code, e.name, e.message);
+        section("errors", own.iter().map(line).collect());
         section(
-            "errors",
-            self.errors
-                .iter()
-                .map(|e| format!("{} {}: {}", e.code, e.name, e.message))
-                .collect(),
+            "errors raised by the SDK (reserved codes, in every molt-sdk program)",
+            reserved.iter().map(line).collect(),
         );
         section(
             "dependencies",

@@ -87,6 +87,30 @@ fn render_reads_like_rust() {
 }
 
 #[test]
+fn the_sdks_reserved_error_codes_are_listed_apart_from_the_programs_own() {
+    let mut i = super::sample();
+    for (code, name) in [(0, "Panic"), (1_000_001, "BadArguments")] {
+        i.errors.push(ErrorDecl {
+            code,
+            name: name.into(),
+            message: "sdk".into(),
+        });
+    }
+    let text = i.render();
+    let own = text.find("  errors:\n").expect(&text);
+    let sdk = text
+        .find("  errors raised by the SDK (reserved codes")
+        .expect(&text);
+    let own_part = &text[own..sdk];
+    assert!(own_part.contains("1 NotOwner"), "{text}");
+    assert!(!own_part.contains("BadArguments"), "{text}");
+    let sdk_part = &text[sdk..];
+    assert!(sdk_part.contains("0 Panic: sdk"), "{text}");
+    assert!(sdk_part.contains("1000001 BadArguments: sdk"), "{text}");
+    assert!(!sdk_part.contains("NotOwner"), "{text}");
+}
+
+#[test]
 fn json_values_round_trip_through_the_canonical_encoding() {
     let i = super::sample();
     let get = i.function("get").unwrap();
