@@ -138,9 +138,13 @@ pub fn standing(ctx: &Ctx<'_>, id: u64) -> Result<Option<Standing>> {
 pub fn existing(ctx: &Ctx<'_>, id: u64) -> Result<Standing> {
     standing(ctx, id)?.ok_or_else(|| {
         let next = view_u64(ctx, "next_proposal_id", json!([])).unwrap_or(0);
+        let so_far = match next {
+            0 => "it has none yet".to_string(),
+            n => format!("ids 0..={}", n - 1),
+        };
         anyhow!(
-            "the stakeholders' track has no proposal {id} ({next} proposal(s) so far, ids 0..{next}); \
-             a standard one comes from `molt gov submit-round-winner ROUND`, an emergency one from \
+            "the stakeholders' track has no proposal {id} ({so_far}); a standard one comes from \
+             `molt gov submit-round-winner ROUND`, an emergency one from \
              `molt gov propose-with-lock`"
         )
     })
@@ -309,9 +313,9 @@ pub fn show(ctx: &Ctx<'_>, id: u64) -> Result<()> {
     let height = height(ctx)?;
     let t = tally(ctx, &s, height)?;
     let kind = if s.proposal.proposer == STAKEHOLDERS_PACKAGE {
-        "emergency (propose_with_lock), never droppable"
+        "emergency: propose_with_lock, never droppable"
     } else {
-        "standard (from the governance proposer)"
+        "standard: from the governance proposer"
     };
     let mut text = String::new();
     let _ = writeln!(text, "stakeholders' proposal {id}: {}", s.state);
@@ -568,7 +572,16 @@ pub fn power(ctx: &Ctx<'_>, who: &str, at_height: Option<u64>) -> Result<()> {
 /// file) or `--hash`.
 pub fn payload_hash(payload: Option<&Path>, hash: Option<&str>) -> Result<Digest> {
     match (payload, hash) {
-        (Some(p), _) => Ok(ProposalScript::load(p)?.hash),
+        (Some(p), _) => {
+            let script = ProposalScript::load(p)?;
+            molt_payload::Payload::decode(&script.payload, usize::MAX).with_context(|| {
+                format!(
+                    "{} is not a governance payload, so its hash is not used",
+                    script.path.display()
+                )
+            })?;
+            Ok(script.hash)
+        }
         (None, Some(h)) => h.parse().with_context(|| {
             format!("{h:?} is not an execution hash (0x and 64 hex digits, SHA3-256 of a payload)")
         }),
@@ -700,6 +713,17 @@ pub fn execute(ctx: &Ctx<'_>, id: u64, dir: &Path, tx: &TxArgs) -> Result<()> {
                 script.hash
             ),
             json!({ "proposal": s.proposal, "payload_hash": script.hash }),
+        ));
+    }
+    let limit = s.proposal.config.max_payload_bytes;
+    if script.payload.len() as u64 > limit {
+        return Err(refuse(
+            format!(
+                "not executing stakeholders' proposal {id}: the payload is {} bytes and the \
+                 proposal's configuration allows at most {limit}",
+                script.payload.len()
+            ),
+            json!({ "payload_bytes": script.payload.len(), "max_payload_bytes": limit }),
         ));
     }
     // The next block is the earliest the transaction runs in.
