@@ -392,6 +392,20 @@ fn a_signalled_payload_wins_its_round_and_is_voted_and_executed() {
     assert!(err.contains("executes only while Executable"), "{err}");
 
     wait_for_state(&node, &id_s, "Active");
+    // More than the sender's power at the snapshot: refused, nothing sent.
+    let (code, err) = node
+        .molt(&[
+            "gov",
+            "vote",
+            "--proposal-id",
+            &id_s,
+            "--amount",
+            "10001",
+            "--yea",
+        ])
+        .unwrap_err();
+    assert_eq!(code, 1);
+    assert!(err.contains("can cast 1..=10000"), "{err}");
     let voted = node.ok(&[
         "gov",
         "vote",
@@ -415,20 +429,6 @@ fn a_signalled_payload_wins_its_round_and_is_voted_and_executed() {
     assert_eq!(voted["tally"]["total_power"], 10000, "{voted}");
     assert_eq!(voted["tally"]["quorum_needed"], 2000, "{voted}");
     assert_eq!(voted["tally"]["passes"], true, "{voted}");
-    // More than what is left of the snapshot's power.
-    let (code, err) = node
-        .molt(&[
-            "gov",
-            "vote",
-            "--proposal-id",
-            &id_s,
-            "--amount",
-            "3001",
-            "--yea",
-        ])
-        .unwrap_err();
-    assert_eq!(code, 1);
-    assert!(err.contains("can cast 1..=3000"), "{err}");
 
     // A payload with another hash is refused.
     let wrong = dir.path().join("wrong.bin");
@@ -462,4 +462,32 @@ fn a_signalled_payload_wins_its_round_and_is_voted_and_executed() {
         1,
         "{history}"
     );
+
+    // An emergency proposal: the lock amount of power becomes a withdrawal.
+    let (code, err) = node
+        .molt(&["gov", "propose-with-lock", "--payload", file_s])
+        .unwrap_err();
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("locks 1000000 of the proposer's power"),
+        "{err}"
+    );
+    node.ok(&["gov", "deposit", "--amount", "1000000"]);
+    let before = power(&node, "dev0");
+    let locked = node.ok(&["gov", "propose-with-lock", "--hash", &hash]);
+    let emergency = locked["proposal_id"].as_u64().unwrap();
+    assert_eq!(emergency, id + 1, "{locked}");
+    assert!(locked["withdrawal_id"].is_u64(), "{locked}");
+    assert_eq!(power(&node, "dev0"), before - 1_000_000);
+    let shown = stakeholders_state(&node, &emergency.to_string());
+    assert_eq!(
+        shown["proposal"]["proposer"],
+        format!("0x{:064x}", 3),
+        "{shown}"
+    );
+    let (code, err) = node
+        .molt(&["gov", "drop", &emergency.to_string()])
+        .unwrap_err();
+    assert_eq!(code, 1);
+    assert!(err.contains("not Droppable"), "{err}");
 }
