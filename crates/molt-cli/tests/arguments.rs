@@ -493,6 +493,10 @@ fn stake_commands(address: fn() -> BoxedStrategy<Arg>) -> BoxedStrategy<Case> {
                 [words(&["gov", "show"]), vec![i, text("--track"), t]].concat(),
                 true
             )),
+        opt("--limit", number()).prop_map(|l| case(
+            [words(&["gov", "list", "--track", "stakeholders"]), l].concat(),
+            true
+        )),
         (opt("--start", number()), opt("--limit", number()))
             .prop_map(|(s, l)| case([words(&["registry", "list"]), s, l].concat(), true)),
         (

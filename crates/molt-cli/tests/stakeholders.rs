@@ -337,12 +337,13 @@ fn a_signalled_payload_wins_its_round_and_is_voted_and_executed() {
     assert!(ok);
     assert!(text.contains(&format!("leader {hash}")), "{text}");
 
-    // A round still collecting signals cannot be submitted.
+    // A round that has not ended (the one after the current, so that no
+    // round boundary races the command) cannot be submitted.
     let current = node.ok(&["gov", "rounds"])["current_round"]
         .as_u64()
         .unwrap();
     let (code, err) = node
-        .molt(&["gov", "submit-round-winner", &current.to_string()])
+        .molt(&["gov", "submit-round-winner", &(current + 1).to_string()])
         .unwrap_err();
     assert_eq!(code, 1);
     assert!(err.contains("is not over"), "{err}");
@@ -485,6 +486,13 @@ fn a_signalled_payload_wins_its_round_and_is_voted_and_executed() {
         format!("0x{:064x}", 3),
         "{shown}"
     );
+    let listed = node.ok(&["gov", "list", "--track", "stakeholders"]);
+    assert_eq!(listed["count"], emergency + 1, "{listed}");
+    assert_eq!(
+        listed["proposals"][0]["proposal"]["id"], emergency,
+        "{listed}"
+    );
+    assert_eq!(listed["proposals"][1]["state"], "Executed", "{listed}");
     let (code, err) = node
         .molt(&["gov", "drop", &emergency.to_string()])
         .unwrap_err();

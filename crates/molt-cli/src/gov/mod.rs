@@ -97,11 +97,15 @@ pub enum GovCommand {
         #[arg(long, value_enum, default_value = "validators")]
         track: Track,
     },
-    /// The latest proposals, newest first.
+    /// The latest proposals, newest first (of the validators' track, or
+    /// with --track stakeholders of the stakeholders').
     List {
         /// How many to show.
         #[arg(long, default_value_t = 20)]
         limit: u64,
+        /// The track whose proposals to list.
+        #[arg(long, value_enum, default_value = "validators")]
+        track: Track,
     },
     /// Simulate resolving a governance payload on the node, writing nothing:
     /// upgrades with their compatibility reports, parameters and validator
@@ -338,7 +342,14 @@ pub fn run(ctx: &Ctx<'_>, cmd: GovCommand) -> Result<()> {
             tx,
         } => stake::execute(ctx, proposal_id, &payload_dir, &tx),
         GovCommand::Drop { proposal_id, tx } => stake::drop_proposal(ctx, proposal_id, &tx),
-        GovCommand::List { limit } => show::list(ctx, limit),
+        GovCommand::List {
+            limit,
+            track: Track::Validators,
+        } => show::list(ctx, limit),
+        GovCommand::List {
+            limit,
+            track: Track::Stakeholders,
+        } => stake::list(ctx, limit),
         GovCommand::Simulate {
             path,
             payload,

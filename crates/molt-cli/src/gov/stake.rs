@@ -543,6 +543,9 @@ pub fn power(ctx: &Ctx<'_>, who: &str, at_height: Option<u64>) -> Result<()> {
     };
     let clamp = view_u64(ctx, "exit_clamp", json!([address]))?;
     let at = match at_height {
+        Some(h) if h > height => format!(
+            "after the block at height {h} (the chain is at height {height}: so far, the latest)"
+        ),
         Some(h) => format!("after the block at height {h}"),
         None => format!("at height {height}"),
     };
@@ -781,4 +784,40 @@ pub fn drop_proposal(ctx: &Ctx<'_>, id: u64, tx: &TxArgs) -> Result<()> {
     finish(ctx, done, &what, |_| {
         format!("dropped stakeholders' proposal {id} (final)")
     })
+}
+
+pub fn list(ctx: &Ctx<'_>, limit: u64) -> Result<()> {
+    let next = view_u64(ctx, "next_proposal_id", json!([]))?;
+    let height = height(ctx)?;
+    let mut shown = Vec::new();
+    for id in (0..next)
+        .rev()
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+    {
+        if let Some(s) = standing(ctx, id)? {
+            shown.push(s);
+        }
+    }
+    let mut text = format!("{next} stakeholders' proposal(s) at height {height}");
+    if (shown.len() as u64) < next {
+        let _ = write!(text, "; the latest {} shown", shown.len());
+    }
+    for s in &shown {
+        let _ = write!(
+            text,
+            "\n  {:>4}  {:<10}  yea {} / nay {}  executable {}..={}  {}",
+            s.proposal.id,
+            s.state,
+            s.proposal.yea,
+            s.proposal.nay,
+            s.phases.queued_through + 1,
+            s.phases.executable_through,
+            s.proposal.execution_hash
+        );
+    }
+    ctx.out.result(
+        &text,
+        json!({ "track": "stakeholders", "count": next, "height": height, "proposals": shown }),
+    );
+    Ok(())
 }
