@@ -26,6 +26,7 @@ mod new;
 mod node;
 mod output;
 mod progress;
+mod registry;
 mod rpc;
 mod script;
 mod testnet;
@@ -176,10 +177,17 @@ enum Command {
     /// Read chain data.
     #[command(subcommand)]
     Query(chain::QueryCommand),
-    /// Governance on the validators' track: propose, vote, resolve, show,
-    /// list and simulate payloads (docs/governance.md).
+    /// Governance: the validators' track (propose, vote, resolve, show,
+    /// list and simulate payloads; docs/governance.md) and the
+    /// stakeholders' track (deposit, withdraw, power, signal, rounds,
+    /// propose-with-lock, vote --amount, execute, drop;
+    /// docs/cli-stakeholders.md).
     #[command(subcommand)]
     Gov(gov::GovCommand),
+    /// The canonical deployments registry (0x5): list services, show one,
+    /// and its history of versions.
+    #[command(subcommand)]
+    Registry(registry::RegistryCommand),
     /// The system framework: build an upgrade's governance payloads.
     #[command(subcommand)]
     Framework(framework::FrameworkCommand),
@@ -316,6 +324,7 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
         Command::Tx(TxCommand::Status { id }) => chain::tx_status(&ctx(), &id),
         Command::Query(q) => chain::query(&ctx(), q),
         Command::Gov(cmd) => gov::run(&ctx(), cmd),
+        Command::Registry(cmd) => registry::run(&ctx(), cmd),
         Command::Framework(cmd) => framework::run(&ctx(), cmd),
     }
 }

@@ -402,6 +402,112 @@ fn other_commands(address: fn() -> BoxedStrategy<Arg>) -> BoxedStrategy<Case> {
     .boxed()
 }
 
+/// The stakeholders' track, signalling and the registry (`molt gov ...`,
+/// `molt registry ...`): every one needs the node (or, for `gov signal`,
+/// its admin socket, which nothing serves here).
+fn stake_commands(address: fn() -> BoxedStrategy<Arg>) -> BoxedStrategy<Case> {
+    let id = || prop_oneof![number(), odd()];
+    let hash = || prop_oneof![address(), odd(), "0x[0-9a-f]{64}".prop_map(text)];
+    prop_oneof![
+        (number(), opt("--beneficiary", address()), tx_args()).prop_map(|(a, b, tx)| case(
+            [words(&["gov", "deposit", "--amount"]), vec![a], b, tx].concat(),
+            true
+        )),
+        (number(), opt("--recipient", address()), tx_args()).prop_map(|(a, r, tx)| case(
+            [words(&["gov", "withdraw", "--amount"]), vec![a], r, tx].concat(),
+            true
+        )),
+        (id(), tx_args()).prop_map(|(i, tx)| case(
+            [words(&["gov", "finalize-withdraw"]), vec![i], tx].concat(),
+            true
+        )),
+        (
+            proptest::collection::vec(address(), 0..2),
+            opt("--at-height", number())
+        )
+            .prop_map(|(w, h)| case([words(&["gov", "power"]), w, h].concat(), true)),
+        (
+            prop_oneof![
+                hash().prop_map(|h| vec![h]),
+                path().prop_map(|p| vec![text("--payload"), p]),
+                Just(vec![text("--clear")]),
+                Just(vec![text("--show")]),
+            ],
+            opt("--data-dir", path()),
+            opt("--admin-socket", path()),
+        )
+            .prop_map(|(w, d, a)| case([words(&["gov", "signal"]), w, d, a].concat(), true)),
+        (
+            opt("--round", number()),
+            opt("--recent", number()),
+            opt("--hash", hash())
+        )
+            .prop_map(|(r, k, h)| case([words(&["gov", "rounds"]), r, k, h].concat(), true)),
+        (id(), tx_args()).prop_map(|(r, tx)| case(
+            [words(&["gov", "submit-round-winner"]), vec![r], tx].concat(),
+            true
+        )),
+        (
+            prop_oneof![
+                path().prop_map(|p| vec![text("--payload"), p]),
+                hash().prop_map(|h| vec![text("--hash"), h]),
+            ],
+            opt("--recipient", address()),
+            tx_args()
+        )
+            .prop_map(|(w, r, tx)| case(
+                [words(&["gov", "propose-with-lock"]), w, r, tx].concat(),
+                true
+            )),
+        (
+            id(),
+            number(),
+            prop_oneof![Just(text("--yea")), Just(text("--nay"))],
+            tx_args()
+        )
+            .prop_map(|(i, a, side, tx)| case(
+                [
+                    words(&["gov", "vote", "--proposal-id"]),
+                    vec![i, text("--amount"), a, side],
+                    tx
+                ]
+                .concat(),
+                true
+            )),
+        (id(), path(), tx_args()).prop_map(|(i, d, tx)| case(
+            [
+                words(&["gov", "execute"]),
+                vec![i, text("--payload-dir"), d],
+                tx
+            ]
+            .concat(),
+            true
+        )),
+        (id(), tx_args())
+            .prop_map(|(i, tx)| case([words(&["gov", "drop"]), vec![i], tx].concat(), true)),
+        (
+            id(),
+            prop_oneof![Just(text("stakeholders")), Just(text("validators")), odd()]
+        )
+            .prop_map(|(i, t)| case(
+                [words(&["gov", "show"]), vec![i, text("--track"), t]].concat(),
+                true
+            )),
+        opt("--limit", number()).prop_map(|l| case(
+            [words(&["gov", "list", "--track", "stakeholders"]), l].concat(),
+            true
+        )),
+        (opt("--start", number()), opt("--limit", number()))
+            .prop_map(|(s, l)| case([words(&["registry", "list"]), s, l].concat(), true)),
+        (
+            prop_oneof![Just(text("show")), Just(text("history"))],
+            odd()
+        )
+            .prop_map(|(c, n)| case([words(&["registry"]), vec![c, n]].concat(), true)),
+    ]
+    .boxed()
+}
+
 /// A dev node in this process (its own thread and runtime), with
 /// counter_v1 published; lives until the test binary exits.
 struct DevNode {
@@ -510,6 +616,11 @@ proptest! {
     fn local_commands_never_panic(c in other_commands(address), json in any::<bool>()) {
         check(c, json)?;
     }
+
+    #[test]
+    fn stakeholder_commands_never_panic(c in stake_commands(address), json in any::<bool>()) {
+        check(c, json)?;
+    }
 }
 
 proptest! {
@@ -517,7 +628,11 @@ proptest! {
 
     #[test]
     fn commands_against_a_real_node_never_panic(
-        c in prop_oneof![chain_commands(address_on_node), other_commands(address_on_node)],
+        c in prop_oneof![
+            chain_commands(address_on_node),
+            other_commands(address_on_node),
+            stake_commands(address_on_node),
+        ],
         json in any::<bool>(),
     ) {
         let _outcome = run_at(&dev_node().rpc, &c, json).map_err(TestCaseError::fail)?;
@@ -612,6 +727,8 @@ fn completion_scripts_cover_the_commands_and_bash_parses_its_own() {
     let bash = script("bash");
     for word in [
         "gov",
+        "registry",
+        "submit-round-winner",
         "framework",
         "propose",
         "resolve",
