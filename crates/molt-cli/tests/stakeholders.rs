@@ -499,3 +499,155 @@ fn a_signalled_payload_wins_its_round_and_is_voted_and_executed() {
     assert_eq!(code, 1);
     assert!(err.contains("not Droppable"), "{err}");
 }
+
+/// docs/canonical-deployments.md's walkthrough (Aztec's upgrade manual on a
+/// dev node): service v1 registered through the emergency entry, v2
+/// published, a payload that makes it canonical, signals, the round winner
+/// submitted, votes, the delays, execution, the registry pointing at v2,
+/// v1 still callable.
+#[test]
+fn the_walkthrough_v2_becomes_canonical_through_signals_and_votes_and_v1_stays_callable() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = DevNode::start_with_block_time(dir.path(), free_port(), 50);
+    let publish = |name: &str| {
+        let wasm = dir.path().join(format!("{name}.wasm"));
+        std::fs::write(&wasm, molt_build::example(name).unwrap()).unwrap();
+        node.ok(&["publish", wasm.to_str().unwrap()])["package_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let v1 = publish("counter_v1");
+    node.ok(&["gov", "deposit", "--amount", "3000000"]);
+
+    // v1, a new service, through the emergency entry (no round needed).
+    let reg1 = dir.path().join("reg-v1");
+    let reg1_s = reg1.to_str().unwrap();
+    let written = node.ok(&[
+        "registry",
+        "payload",
+        "dex",
+        "--package",
+        &v1,
+        "--label",
+        "v1",
+        "--output-dir",
+        reg1_s,
+    ]);
+    assert!(written["expected"].is_null(), "{written}");
+    assert_eq!(written["stale_now"], false, "{written}");
+    let locked = node.ok(&["gov", "propose-with-lock", "--payload", reg1_s]);
+    let first = locked["proposal_id"].as_u64().unwrap().to_string();
+    wait_for_state(&node, &first, "Active");
+    node.ok(&[
+        "gov",
+        "vote",
+        "--proposal-id",
+        &first,
+        "--amount",
+        "1000000",
+        "--yea",
+    ]);
+    wait_for_state(&node, &first, "Executable");
+    node.ok(&["gov", "execute", &first, "--payload-dir", reg1_s]);
+    let shown = node.ok(&["registry", "show", "dex"]);
+    assert_eq!(shown["canonical"]["package"], v1.as_str(), "{shown}");
+
+    // v2: a new deployment, and a payload that expects v1 to be canonical.
+    let v2 = publish("counter_v2");
+    assert_ne!(v1, v2);
+    let reg2 = dir.path().join("reg-v2");
+    let reg2_s = reg2.to_str().unwrap();
+    let written = node.ok(&[
+        "registry",
+        "payload",
+        "dex",
+        "--package",
+        &v2,
+        "--label",
+        "v2",
+        "--output-dir",
+        reg2_s,
+    ]);
+    assert_eq!(written["expected"], v1.as_str(), "{written}");
+    let hash = written["execution_hash"].as_str().unwrap().to_string();
+
+    // The validator signals it in every block it proposes; a full round of
+    // signals reaches the quorum, and anyone submits the winner.
+    node.ok(&["gov", "signal", "--payload", reg2_s]);
+    let size = node.ok(&["gov", "rounds"])["config"]["round_size"]
+        .as_u64()
+        .unwrap();
+    let round = wait_for_signals(&node, &hash, size)["round"]
+        .as_u64()
+        .unwrap();
+    wait_for_height(&node, (round + 1) * size);
+    let submitted = node.ok(&["gov", "submit-round-winner", &round.to_string()]);
+    let second = submitted["proposal_id"].as_u64().unwrap().to_string();
+    node.ok(&["gov", "signal", "--clear"]);
+
+    // Votes while Active, then the queue delay, then execution by anyone.
+    let pending = stakeholders_state(&node, &second);
+    assert_eq!(pending["state"], "Pending", "{pending}");
+    wait_for_state(&node, &second, "Active");
+    node.ok(&[
+        "gov",
+        "vote",
+        "--proposal-id",
+        &second,
+        "--amount",
+        "2000000",
+        "--yea",
+    ]);
+    let queued = wait_for_state(&node, &second, "Queued");
+    assert_eq!(queued["tally"]["passes"], true, "{queued}");
+    let (code, err) = node
+        .molt(&["gov", "execute", &second, "--payload-dir", reg2_s])
+        .unwrap_err();
+    assert_eq!(code, 1, "too early: {err}");
+    wait_for_state(&node, &second, "Executable");
+    node.ok(&[
+        "gov",
+        "execute",
+        &second,
+        "--payload-dir",
+        reg2_s,
+        "--from",
+        "dev1",
+    ]);
+    assert_eq!(stakeholders_state(&node, &second)["state"], "Executed");
+
+    // The registry points at v2; the history keeps v1, which still runs.
+    let shown = node.ok(&["registry", "show", "dex"]);
+    assert_eq!(shown["canonical"]["package"], v2.as_str(), "{shown}");
+    assert_eq!(shown["canonical"]["label"], "v2", "{shown}");
+    let history = node.ok(&["registry", "history", "dex"]);
+    let packages: Vec<&str> = history["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["package"].as_str().unwrap())
+        .collect();
+    assert_eq!(packages, vec![v1.as_str(), v2.as_str()], "{history}");
+    let called = node.ok(&["call", &v1, "increment"]);
+    assert_eq!(called["receipt"]["status"], "success", "{called}");
+    let called = node.ok(&["call", &v2, "increment"]);
+    assert_eq!(called["receipt"]["status"], "success", "{called}");
+
+    // The v1 payload again: v1 is no longer canonical, so it is stale now.
+    let again = dir.path().join("reg-v1-again");
+    let again_s = again.to_str().unwrap();
+    let written = node.ok(&[
+        "registry",
+        "payload",
+        "dex",
+        "--package",
+        &v1,
+        "--label",
+        "v1",
+        "--new",
+        "--output-dir",
+        again_s,
+    ]);
+    assert_eq!(written["stale_now"], true, "{written}");
+}
