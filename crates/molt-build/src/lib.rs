@@ -327,6 +327,7 @@ pub const FRAMEWORK_PACKAGES: &[&str] = &[
     "stakeholders",
     "signalling",
     "registry",
+    "protocol",
 ];
 
 static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -26,6 +26,7 @@ mod new;
 mod node;
 mod output;
 mod progress;
+mod protocol;
 mod registry;
 mod rpc;
 mod script;
@@ -188,6 +189,10 @@ enum Command {
     /// and its history of versions.
     #[command(subcommand)]
     Registry(registry::RegistryCommand),
+    /// Protocol (binary) upgrades proposed by validators (0x6): propose a
+    /// plan (version, height, binary checksums), withdraw, show the votes.
+    #[command(subcommand)]
+    Protocol(protocol::ProtocolCommand),
     /// The system framework: build an upgrade's governance payloads.
     #[command(subcommand)]
     Framework(framework::FrameworkCommand),
@@ -325,6 +330,7 @@ fn run(cli: Cli, out: &Output, node_launch: NodeLaunch) -> anyhow::Result<()> {
         Command::Query(q) => chain::query(&ctx(), q),
         Command::Gov(cmd) => gov::run(&ctx(), cmd),
         Command::Registry(cmd) => registry::run(&ctx(), cmd),
+        Command::Protocol(cmd) => protocol::run(&ctx(), cmd),
         Command::Framework(cmd) => framework::run(&ctx(), cmd),
     }
 }

@@ -39,6 +39,8 @@ pub enum PrivilegedCall {
     EndEpoch,
     /// `molt.gov_call`: call any `public` or `entry` function as governance.
     CallAsGovernance,
+    /// `molt.gov_schedule_upgrade`: schedule a protocol (binary) upgrade plan.
+    ScheduleUpgrade,
 }
 
 impl PrivilegedCall {
@@ -50,6 +52,7 @@ impl PrivilegedCall {
             PrivilegedCall::SetNextValidators => "gov_set_next_validators",
             PrivilegedCall::EndEpoch => "gov_end_epoch",
             PrivilegedCall::CallAsGovernance => "gov_call",
+            PrivilegedCall::ScheduleUpgrade => "gov_schedule_upgrade",
         }
     }
 }

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use borsh::{BorshDeserialize, BorshSerialize};
-use molt_types::{Address, Digest};
+use molt_types::{Address, Digest, UpgradePlan};
 
 /// One validator of a scheduled validator set.
 ///
@@ -72,6 +72,13 @@ pub enum Action {
         label: String,
         expected: Option<Address>,
     },
+    /// Schedule the protocol (binary) upgrade `plan`: binaries older than
+    /// its version stop after its height, and the plan's release goes on
+    /// (docs/protocol-upgrades.md). The node checks it as every plan:
+    /// semver, a height not passed, at least one `<os>-<arch>` binary
+    /// checksum, no downgrade. Supersedes `ScheduleProtocolUpgrade`, which
+    /// named one binary for every platform and is always refused.
+    ScheduleUpgrade { plan: UpgradePlan },
 }
 
 /// A set of action kinds, one bit per [`Action`] variant (bit `i` is the
@@ -112,7 +119,7 @@ impl ActionSet {
 
 impl Action {
     /// How many variants the encoding has.
-    pub const KINDS: u8 = 9;
+    pub const KINDS: u8 = 10;
 
     /// The variant's encoding index (its first byte in borsh).
     pub fn index(&self) -> u8 {
@@ -126,6 +133,7 @@ impl Action {
             Action::RegistryChange { .. } => 6,
             Action::NextStep { .. } => 7,
             Action::RegistryAdd { .. } => 8,
+            Action::ScheduleUpgrade { .. } => 9,
         }
     }
 
@@ -141,6 +149,7 @@ impl Action {
             Action::RegistryChange { .. } => "registry_change",
             Action::NextStep { .. } => "next_step",
             Action::RegistryAdd { .. } => "registry_add",
+            Action::ScheduleUpgrade { .. } => "schedule_upgrade",
         }
     }
 }

@@ -50,9 +50,9 @@
 //! [`Action::RegistryAdd`] appends a version to a registry service (the
 //! `registry` package at `0x5`) if the canonical version is still the one
 //! the payload expects.
-//! [`Action::ScheduleProtocolUpgrade`] is a shape only: its encoding is
-//! frozen here, but this version of the framework refuses to execute it (a
-//! later release implements it). [`Action::RegistryChange`] was superseded
+//! [`Action::ScheduleUpgrade`] schedules a protocol (binary) upgrade plan
+//! with one checksum per platform. [`Action::ScheduleProtocolUpgrade`], its
+//! one-checksum predecessor, is frozen here and always refused. [`Action::RegistryChange`] was superseded
 //! by `RegistryAdd` and is always refused.
 //!
 //! # Which track may run what

@@ -27,6 +27,8 @@ pub const STAKEHOLDERS_PACKAGE: Address = Address::reserved(3);
 pub const SIGNALLING_PACKAGE: Address = Address::reserved(4);
 /// `registry`: named services and their canonical versions.
 pub const REGISTRY_PACKAGE: Address = Address::reserved(5);
+/// `protocol`: validators' protocol (binary) upgrade proposals.
+pub const PROTOCOL_PACKAGE: Address = Address::reserved(6);
 
 /// The release's packages: crate name, framework address, Wasm bytes, in
 /// release order (each after what it uses).
@@ -55,6 +57,11 @@ pub const FRAMEWORK: &[(&str, Address, &[u8])] = &[
         "registry",
         REGISTRY_PACKAGE,
         include_bytes!("../../../framework/releases/v1/registry.wasm"),
+    ),
+    (
+        "protocol",
+        PROTOCOL_PACKAGE,
+        include_bytes!("../../../framework/releases/v1/protocol.wasm"),
     ),
 ];
 

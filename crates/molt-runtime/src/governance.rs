@@ -228,6 +228,35 @@ pub(crate) fn schedule_validators(overlay: &mut Overlay<'_>, bytes: &[u8]) -> Re
     Ok(Ok(()))
 }
 
+/// The largest encoded `UpgradePlan` a framework package may schedule.
+const MAX_PLAN_BYTES: usize = 16 * 1024;
+
+/// `molt.gov_schedule_upgrade` in the block at `height`: the plan, checked
+/// as every plan is (`halt::check_plan`), at `halt::UPGRADE_PLAN_KEY`.
+pub(crate) fn schedule_upgrade(
+    overlay: &mut Overlay<'_>,
+    bytes: &[u8],
+    height: u64,
+) -> Refusable<()> {
+    let plan: molt_types::UpgradePlan = match codec::decode("upgrade plan", bytes, MAX_PLAN_BYTES) {
+        Ok(p) => p,
+        Err(e) => {
+            return Ok(Err(GovernanceRefusal::InvalidPlan {
+                reason: e.to_string(),
+            }));
+        }
+    };
+    let stored: Option<molt_types::UpgradePlan> =
+        read_record(overlay, crate::halt::UPGRADE_PLAN_KEY)?;
+    if let Err(e) = crate::halt::check_plan(&plan, stored.as_ref(), height) {
+        return Ok(Err(GovernanceRefusal::InvalidPlan {
+            reason: e.to_string(),
+        }));
+    }
+    put(overlay, crate::halt::UPGRADE_PLAN_KEY.to_vec(), &plan);
+    Ok(Ok(()))
+}
+
 /// `molt.gov_end_epoch`.
 pub(crate) fn end_epoch(overlay: &mut Overlay<'_>) -> Refusable<()> {
     overlay.put(END_EPOCH_KEY.to_vec(), vec![1]);

@@ -229,6 +229,14 @@ impl Host for RuntimeHost<'_, '_> {
         crate::governance::schedule_validators(self.overlay, validators).map_err(host_err)
     }
 
+    fn schedule_upgrade(
+        &mut self,
+        plan: &[u8],
+        height: u64,
+    ) -> Result<Result<(), molt_vm::GovernanceRefusal>, HostError> {
+        crate::governance::schedule_upgrade(self.overlay, plan, height).map_err(host_err)
+    }
+
     fn end_epoch(&mut self) -> Result<Result<(), molt_vm::GovernanceRefusal>, HostError> {
         crate::governance::end_epoch(self.overlay).map_err(host_err)
     }

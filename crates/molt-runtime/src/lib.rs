@@ -36,8 +36,9 @@ mod upgrade;
 pub use error::{Rejection, RuntimeError};
 pub use execute::{SYSTEM_ADDRESS, cap_id, intrinsic_gas, new_original_id, new_package_id};
 pub use framework::{
-    FRAMEWORK, FRAMEWORK_RELEASE, GOVERNANCE_PACKAGE, REGISTRY_PACKAGE, SIGNALLING_PACKAGE,
-    STAKEHOLDERS_PACKAGE, SYSTEM_PACKAGE, approved_hash_key, framework_address, framework_packages,
+    FRAMEWORK, FRAMEWORK_RELEASE, GOVERNANCE_PACKAGE, PROTOCOL_PACKAGE, REGISTRY_PACKAGE,
+    SIGNALLING_PACKAGE, STAKEHOLDERS_PACKAGE, SYSTEM_PACKAGE, approved_hash_key, framework_address,
+    framework_packages,
 };
 pub use genesis::{
     DEV_ACCOUNT_BALANCE, DEV_ACCOUNTS, Genesis, GenesisPackage, Validator, dev_key,

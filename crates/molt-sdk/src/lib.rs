@@ -69,7 +69,7 @@ pub use env::{Context, context};
 pub use error::{ErrorCode, Failure, ProgramError, abort, fail};
 pub use events::Event;
 pub use molt_sdk_macros::{import, program};
-pub use molt_types::{Address, Digest};
+pub use molt_types::{Address, Digest, UpgradePlan};
 pub use storage::{Item, Map, MapIter};
 pub use version::VersionGuard;
 

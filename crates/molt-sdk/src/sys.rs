@@ -48,6 +48,8 @@ mod imp {
         fn molt_gov_set_next_validators(validators: *const u8, len: usize);
         #[link_name = "gov_end_epoch"]
         fn molt_gov_end_epoch();
+        #[link_name = "gov_schedule_upgrade"]
+        fn molt_gov_schedule_upgrade(plan: *const u8, len: usize);
         #[link_name = "coin_balance"]
         fn molt_coin_balance(account: *const u8) -> i64;
         #[link_name = "coin_send"]
@@ -156,6 +158,9 @@ mod imp {
     pub fn gov_end_epoch() {
         unsafe { molt_gov_end_epoch() }
     }
+    pub fn gov_schedule_upgrade(plan: &[u8]) {
+        unsafe { molt_gov_schedule_upgrade(plan.as_ptr(), plan.len()) }
+    }
     // The ABI carries amounts as i64 bit patterns of u64.
     pub fn coin_balance(account: &Address) -> u64 {
         unsafe { molt_coin_balance(account.0.as_ptr()) as u64 }
@@ -182,8 +187,8 @@ mod imp {
 mod imp {
     pub use crate::testing::host::{
         abort, authorize, call_raw, coin_balance, coin_send, context_bytes, emit, gas, get,
-        get_foreign, gov_call, gov_end_epoch, gov_set_next_validators, gov_set_params,
-        gov_upgrade_package, has, next, remove, set, set_return,
+        get_foreign, gov_call, gov_end_epoch, gov_schedule_upgrade, gov_set_next_validators,
+        gov_set_params, gov_upgrade_package, has, next, remove, set, set_return,
     };
     pub fn chain_info_bytes(kind: i32) -> Option<alloc::vec::Vec<u8>> {
         crate::testing::host::chain_info(kind)

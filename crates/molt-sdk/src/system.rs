@@ -7,7 +7,8 @@
 //! every program, views included.
 //!
 //! **Privileged calls** ([`upgrade_package`], [`set_params`],
-//! [`set_next_validators`], [`end_epoch`], [`call_as_governance`]) work only
+//! [`set_next_validators`], [`end_epoch`], [`call_as_governance`],
+//! [`schedule_upgrade`]) work only
 //! in a program whose original id is a framework address (`0x1`..`0xff`,
 //! installed by genesis). For any other program the node ends the call with
 //! the trap `NotPrivileged` (the native test host aborts with
@@ -84,6 +85,14 @@ pub fn set_params(params: &[u8]) {
 /// Privileged: schedules the next epoch's validator set.
 pub fn set_next_validators(validators: &[ValidatorRecord]) {
     crate::sys::gov_set_next_validators(&crate::__private::encode(&validators.to_vec()))
+}
+
+/// Privileged: schedules the protocol (binary) upgrade `plan`: binaries
+/// older than its version stop after its height (docs/protocol-upgrades.md).
+/// The node checks it as every plan (semver, height not passed, at least one
+/// `<os>-<arch>` binary, no downgrade); a refusal ends the call.
+pub fn schedule_upgrade(plan: &crate::UpgradePlan) {
+    crate::sys::gov_schedule_upgrade(&crate::__private::encode(plan))
 }
 
 /// Privileged: the next block starts a new epoch.

@@ -618,10 +618,15 @@ pub struct UpgradeTicket {
 /// A governance action recorded by the test host (the node applies it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GovernanceEffect {
-    UpgradePackage { package: Address, module: Vec<u8> },
+    UpgradePackage {
+        package: Address,
+        module: Vec<u8>,
+    },
     SetParams(Vec<u8>),
     SetNextValidators(Vec<u8>),
     EndEpoch,
+    /// A protocol upgrade plan (borsh `molt_types::UpgradePlan`).
+    ScheduleUpgrade(Vec<u8>),
 }
 
 pub(crate) mod host;

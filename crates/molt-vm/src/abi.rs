@@ -33,6 +33,7 @@ pub(crate) enum HostFn {
     GovCall,
     CoinBalance,
     CoinSend,
+    GovScheduleUpgrade,
 }
 
 use ValType::{I32, I64};
@@ -96,6 +97,12 @@ const TABLE: &[(HostFn, &str, &[ValType], &[ValType])] = &[
     ),
     (HostFn::CoinBalance, "coin_balance", &[I32], &[I64]),
     (HostFn::CoinSend, "coin_send", &[I32, I64], &[I32]),
+    (
+        HostFn::GovScheduleUpgrade,
+        "gov_schedule_upgrade",
+        &[I32, I32],
+        &[],
+    ),
 ];
 
 impl HostFn {

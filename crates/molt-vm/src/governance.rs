@@ -89,6 +89,8 @@ pub enum GovernanceRefusal {
     InvalidParams { reason: String },
     #[error("invalid validator set: {reason}")]
     InvalidValidators { reason: String },
+    #[error("invalid protocol upgrade plan: {reason}")]
+    InvalidPlan { reason: String },
 }
 
 fn render(violations: &[ViolationRecord]) -> String {

@@ -205,6 +205,19 @@ pub trait Host {
         Ok(Err(GovernanceRefusal::Unsupported))
     }
 
+    /// Schedules a protocol upgrade (borsh `UpgradePlan`) from the block at
+    /// `height`, after checking it as every plan is checked (semver, height
+    /// not passed, binaries, no downgrade). Written at the end of the transaction's block, like
+    /// every state write.
+    fn schedule_upgrade(
+        &mut self,
+        plan: &[u8],
+        height: u64,
+    ) -> Result<Result<(), GovernanceRefusal>, HostError> {
+        let _ = (plan, height);
+        Ok(Err(GovernanceRefusal::Unsupported))
+    }
+
     /// Makes the next block start a new epoch.
     fn end_epoch(&mut self) -> Result<Result<(), GovernanceRefusal>, HostError> {
         Ok(Err(GovernanceRefusal::Unsupported))

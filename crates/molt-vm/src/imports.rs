@@ -128,6 +128,10 @@ pub(crate) fn host_func<'a>(store: &mut Store<Session<'a>>, f: HostFn) -> Func {
             let r = coin::send(&mut c, to, amount);
             lift(&mut c, r)
         }),
+        HostFn::GovScheduleUpgrade => Func::wrap(store, |mut c: Ctx<'_, 'a>, p: i32, l: i32| {
+            let r = privileged::schedule_upgrade(&mut c, p, l);
+            lift(&mut c, r)
+        }),
     }
 }
 

@@ -111,6 +111,11 @@ pub(crate) fn set_params(c: &mut Ctx<'_, '_>, p: i32, l: i32) -> Result<(), VmEr
     scheduled(c, PrivilegedCall::SetParams, p, l)
 }
 
+/// `gov_schedule_upgrade(plan, len)`: a borsh `UpgradePlan`.
+pub(crate) fn schedule_upgrade(c: &mut Ctx<'_, '_>, p: i32, l: i32) -> Result<(), VmError> {
+    scheduled(c, PrivilegedCall::ScheduleUpgrade, p, l)
+}
+
 /// `gov_set_next_validators(validators, len)`.
 pub(crate) fn set_next_validators(c: &mut Ctx<'_, '_>, p: i32, l: i32) -> Result<(), VmError> {
     scheduled(c, PrivilegedCall::SetNextValidators, p, l)
@@ -129,6 +134,9 @@ fn scheduled(c: &mut Ctx<'_, '_>, call: PrivilegedCall, p: i32, l: i32) -> Resul
     let bytes = &mem[range(call.import_name(), mem.len(), p, l)?];
     let outcome = match call {
         PrivilegedCall::SetParams => s.host.schedule_params(bytes)?,
+        PrivilegedCall::ScheduleUpgrade => {
+            s.host.schedule_upgrade(bytes, s.context.block_height)?
+        }
         _ => s.host.schedule_validators(bytes)?,
     };
     outcome.map_err(|r| refused(call, r))

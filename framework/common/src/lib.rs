@@ -40,6 +40,8 @@ pub const STAKEHOLDERS: Address = Address::reserved(3);
 pub const SIGNALLING: Address = Address::reserved(4);
 /// `registry`: named services and their canonical versions.
 pub const REGISTRY: Address = Address::reserved(5);
+/// `protocol`: validators' protocol (binary) upgrade proposals.
+pub const PROTOCOL: Address = Address::reserved(6);
 
 /// A governance track, as the permission table names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +169,7 @@ pub fn execute(payload: Payload, allowed: ActionSet) -> Result<Option<Digest>, R
                     &molt_sdk::borsh::to_vec(&args).unwrap_or_default(),
                 );
             }
+            Action::ScheduleUpgrade { plan } => chain::schedule_upgrade(&plan),
             Action::NextStep { hash } => next = Some(hash),
             // Refused above.
             Action::ScheduleProtocolUpgrade { .. } | Action::RegistryChange { .. } => {}
@@ -232,5 +235,33 @@ mod tests {
             .unwrap();
         assert_eq!(r, Err(Refusal::NotPermitted("registry_add")));
         assert!(env.governance_effects().is_empty());
+    }
+
+    #[test]
+    fn a_schedule_upgrade_action_schedules_the_plan() {
+        let env = molt_sdk::testing::TestEnv::new();
+        env.set_package(GOVERNANCE, GOVERNANCE, 1);
+        let plan = molt_sdk::UpgradePlan {
+            version: "0.2.0".into(),
+            height: 50,
+            binaries: [("linux-x86_64".to_string(), Digest([9; 32]))].into(),
+        };
+        let payload = Payload::new(vec![Action::ScheduleUpgrade { plan: plan.clone() }]);
+        let r = env
+            .call(|| execute(payload, default_permissions(Track::Validators)))
+            .unwrap();
+        assert_eq!(r, Ok(None));
+        assert_eq!(
+            env.governance_effects(),
+            vec![molt_sdk::testing::GovernanceEffect::ScheduleUpgrade(
+                molt_sdk::borsh::to_vec(&plan).unwrap()
+            )]
+        );
+        // Not the stakeholders' to do.
+        let payload = Payload::new(vec![Action::ScheduleUpgrade { plan }]);
+        let r = env
+            .call(|| execute(payload, default_permissions(Track::Stakeholders)))
+            .unwrap();
+        assert_eq!(r, Err(Refusal::NotPermitted("schedule_upgrade")));
     }
 }

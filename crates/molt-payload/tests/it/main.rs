@@ -51,12 +51,21 @@ fn fixture_path() -> std::path::PathBuf {
 /// The variants appended after the first fixture was frozen, in a fixture
 /// of their own: the first one never changes.
 fn additions() -> Payload {
-    Payload::new(vec![Action::RegistryAdd {
-        name: "dex".into(),
-        package: Address::reserved(0x10),
-        label: "v2".into(),
-        expected: Some(Address::reserved(0x11)),
-    }])
+    Payload::new(vec![
+        Action::RegistryAdd {
+            name: "dex".into(),
+            package: Address::reserved(0x10),
+            label: "v2".into(),
+            expected: Some(Address::reserved(0x11)),
+        },
+        Action::ScheduleUpgrade {
+            plan: molt_types::UpgradePlan {
+                version: "0.2.0".into(),
+                height: 100,
+                binaries: [("linux-x86_64".to_string(), Digest([0xee; 32]))].into(),
+            },
+        },
+    ])
 }
 
 const ADDITIONS: &str = "tests/fixtures/payload_v1_additions.hex";
@@ -77,6 +86,8 @@ fn appended_variants_are_frozen_by_their_own_fixture() {
         8,
         "format u16, action count u32, then the index"
     );
+    let first = borsh::to_vec(&additions().actions[0]).unwrap().len();
+    assert_eq!(bytes[2 + 4 + first], 9, "then the 10th variant");
     let decoded = Payload::decode(&hex::decode(golden.trim()).unwrap(), 1 << 20).unwrap();
     assert_eq!(decoded, additions());
 }

@@ -587,6 +587,11 @@ pub fn gov_set_next_validators(validators: &[u8]) {
     ))
 }
 
+pub fn gov_schedule_upgrade(plan: &[u8]) {
+    privileged(molt_host_rules::PrivilegedCall::ScheduleUpgrade);
+    record(super::GovernanceEffect::ScheduleUpgrade(plan.to_vec()))
+}
+
 pub fn gov_end_epoch() {
     privileged(molt_host_rules::PrivilegedCall::EndEpoch);
     record(super::GovernanceEffect::EndEpoch)

@@ -1,0 +1,110 @@
+//! A protocol upgrade proposed on chain (DESIGN.md 4): on a running dev
+//! node, the validator's proposal (a transaction to the `protocol`
+//! framework package) is its vote; with all of the power behind it the plan
+//! is scheduled, the chain state holds it, and this binary (older than the
+//! plan) halts at the height, ready, with the plan file written. A second
+//! proposal for a later height while that plan is ahead is refused.
+
+use molt_node::admin::{AdminState, query_status};
+use molt_node::halt::read_plan_file;
+use molt_node::{Node, NodeConfig, NodeHandle};
+use molt_runtime::{PROTOCOL_PACKAGE, dev_validator_key};
+use molt_types::{
+    ChainId, Digest, ExecutionStatus, FailureReason, SecretKey, SignedTransaction, Transaction,
+    TransactionPayload, codec,
+};
+use std::time::{Duration, Instant};
+
+fn propose(key: &SecretKey, seq: u64, version: &str, height: u64) -> SignedTransaction {
+    let binaries = vec![("linux-x86_64".to_string(), Digest([0x42; 32]))];
+    Transaction {
+        chain_id: ChainId::dev(),
+        sender: key.address(),
+        sequence_number: seq,
+        gas_budget: 50_000_000,
+        gas_price: 1,
+        expiry_height: 1_000_000,
+        payload: TransactionPayload::Call {
+            package: PROTOCOL_PACKAGE,
+            function: "propose".into(),
+            args: codec::encode(&(version.to_string(), height, binaries)),
+            coin: 0,
+        },
+    }
+    .sign(key)
+}
+
+fn include(node: &NodeHandle, tx: SignedTransaction) -> molt_runtime::ReceiptRecord {
+    let id = node.shared.admit(tx.clone(), &tx.encode()).unwrap();
+    let t = Instant::now();
+    loop {
+        if let Some(r) = node.shared.runtime.receipt(&id).unwrap() {
+            return r;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "never included");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn the_validators_proposal_schedules_the_plan_and_the_node_halts_at_its_height() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = NodeConfig::dev(dir.path().to_path_buf(), 0, Duration::from_millis(20));
+    let node = rt.block_on(Node::start(config)).unwrap();
+    let key = dev_validator_key();
+    let height = node.shared.runtime.height() + 40;
+
+    let r = include(&node, propose(&key, 0, "9.0.0", height));
+    assert_eq!(
+        r.receipt.status,
+        ExecutionStatus::Success,
+        "{:?}",
+        r.receipt.status
+    );
+    let names: Vec<&str> = r.receipt.events.iter().map(|e| e.name.as_str()).collect();
+    assert!(names.contains(&"PlanAccepted"), "{names:?}");
+    let plan = node
+        .shared
+        .runtime
+        .upgrade_plan()
+        .unwrap()
+        .expect("scheduled");
+    assert_eq!((plan.version.as_str(), plan.height), ("9.0.0", height));
+    assert_eq!(plan.binaries["linux-x86_64"], Digest([0x42; 32]));
+
+    // The earliest accepted height wins: a later one is refused.
+    let r = include(&node, propose(&key, 1, "9.1.0", height + 10));
+    assert!(
+        matches!(
+            &r.receipt.status,
+            ExecutionStatus::Failure(FailureReason::Aborted { code: 5, .. })
+        ),
+        "{:?}",
+        r.receipt.status
+    );
+
+    // This binary is older than 9.0.0: it stops at the height, ready.
+    let admin = dir.path().join("admin.sock");
+    let t = Instant::now();
+    let status = loop {
+        if let Ok(s) = query_status(&admin, Duration::from_secs(2))
+            && s.state == AdminState::Ready
+        {
+            break s;
+        }
+        assert!(t.elapsed() < Duration::from_secs(60), "never ready");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.latest_block.height, height);
+    assert_eq!(status.plan, Some(plan.clone()));
+    let file = read_plan_file(dir.path()).unwrap().unwrap();
+    assert_eq!(file.plan, plan);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        node.shared.runtime.height(),
+        height,
+        "nothing past the height"
+    );
+    rt.block_on(node.stop()).unwrap();
+}
