@@ -108,3 +108,126 @@ fn the_validators_proposal_schedules_the_plan_and_the_node_halts_at_its_height()
     );
     rt.block_on(node.stop()).unwrap();
 }
+
+fn free_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// Four validators of equal power on real sockets: two proposals are not
+/// enough (2 of 4), the third schedules the plan (3 of 4), and all four
+/// halt at its height on the same block.
+#[test]
+fn three_of_four_validators_propose_and_all_four_halt_at_the_height() {
+    use molt_node::{NetworkSettings, Peer, Role};
+    use molt_runtime::{Genesis, Validator};
+    let keys: Vec<SecretKey> = (0..4u8)
+        .map(|i| SecretKey::from_seed([i + 120; 32]))
+        .collect();
+    let mut genesis = Genesis::dev();
+    genesis.validators = keys
+        .iter()
+        .map(|k| Validator {
+            address: k.address(),
+            public_key: k.public_key(),
+            voting_power: 1,
+        })
+        .collect();
+    for k in &keys {
+        genesis.accounts.push((k.address(), 1_000_000_000_000));
+    }
+    let addrs: Vec<_> = keys.iter().map(|_| free_port()).collect();
+    let dirs: Vec<_> = keys.iter().map(|_| tempfile::tempdir().unwrap()).collect();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let nodes: Vec<NodeHandle> = (0..4)
+        .map(|i| {
+            let mut config =
+                NodeConfig::dev(dirs[i].path().to_path_buf(), 0, Duration::from_millis(100));
+            config.genesis = genesis.clone();
+            config.network = Some(NetworkSettings {
+                key: keys[i].clone(),
+                role: Role::Validator,
+                listen: addrs[i],
+                peers: keys
+                    .iter()
+                    .zip(&addrs)
+                    .filter(|(k, _)| k.public_key() != keys[i].public_key())
+                    .map(|(k, a)| Peer {
+                        public_key: k.public_key(),
+                        address: *a,
+                    })
+                    .collect(),
+                leader_timeout: None,
+            });
+            rt.block_on(Node::start(config)).unwrap()
+        })
+        .collect();
+    let t = Instant::now();
+    while nodes[0].shared.runtime.height() < 2 {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the network never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let height = nodes[0].shared.runtime.height() + 40;
+    for (i, key) in keys.iter().take(2).enumerate() {
+        let r = include(&nodes[i], propose(key, 0, "9.0.0", height));
+        assert_eq!(
+            r.receipt.status,
+            ExecutionStatus::Success,
+            "{:?}",
+            r.receipt.status
+        );
+    }
+    assert_eq!(
+        nodes[0].shared.runtime.upgrade_plan().unwrap(),
+        None,
+        "2 of 4"
+    );
+    let r = include(&nodes[2], propose(&keys[2], 0, "9.0.0", height));
+    assert_eq!(
+        r.receipt.status,
+        ExecutionStatus::Success,
+        "{:?}",
+        r.receipt.status
+    );
+    let t = Instant::now();
+    let plan = loop {
+        if let Some(p) = nodes[0].shared.runtime.upgrade_plan().unwrap() {
+            break p;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "never scheduled");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!((plan.version.as_str(), plan.height), ("9.0.0", height));
+    let t = Instant::now();
+    let ready: Vec<_> = dirs
+        .iter()
+        .map(|d| {
+            loop {
+                if let Ok(s) = query_status(&d.path().join("admin.sock"), Duration::from_secs(2))
+                    && s.state == AdminState::Ready
+                {
+                    break s;
+                }
+                assert!(
+                    t.elapsed() < Duration::from_secs(90),
+                    "not every node got ready"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+        .collect();
+    let halt = ready[0].halt.clone().unwrap();
+    assert_eq!(halt.height, height);
+    for (node, s) in nodes.iter().zip(&ready) {
+        assert_eq!(s.halt.as_ref(), Some(&halt), "the same block everywhere");
+        assert_eq!(node.shared.runtime.height(), height);
+    }
+    for node in nodes {
+        rt.block_on(node.stop()).unwrap();
+    }
+}
