@@ -28,17 +28,31 @@ const BLOCK_MS: u64 = 1000;
 fn framework_release_2(to: &Path) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let from = repo.join("framework");
-    for rel in [
-        "Cargo.toml",
-        "Cargo.lock",
-        "system/Cargo.toml",
-        "system/src/lib.rs",
-        "governance/Cargo.toml",
-        "governance/src/lib.rs",
-    ] {
-        let dst = to.join(rel);
-        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
-        std::fs::copy(from.join(rel), &dst).unwrap();
+    // The workspace manifest, and every member's manifest and sources.
+    fn copy_tree(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let (src, dst) = (entry.path(), to.join(entry.file_name()));
+            if entry.file_type().unwrap().is_dir() {
+                copy_tree(&src, &dst);
+            } else {
+                std::fs::copy(&src, &dst).unwrap();
+            }
+        }
+    }
+    std::fs::create_dir_all(to).unwrap();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::copy(from.join(file), to.join(file)).unwrap();
+    }
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let dir = entry.unwrap().path();
+        if dir.join("Cargo.toml").is_file() {
+            let member = to.join(dir.file_name().unwrap());
+            std::fs::create_dir_all(&member).unwrap();
+            std::fs::copy(dir.join("Cargo.toml"), member.join("Cargo.toml")).unwrap();
+            copy_tree(&dir.join("src"), &member.join("src"));
+        }
     }
     // The repository's framework build directory: its dependencies are
     // built already (builds are staged, so the directory the sources live
