@@ -44,7 +44,7 @@ fn power(node: &DevNode, who: &str) -> u64 {
 #[test]
 fn deposit_gives_power_and_a_withdrawal_lowers_it_at_once_and_unlocks_later() {
     let dir = tempfile::tempdir().unwrap();
-    let node = DevNode::start_with_block_time(dir.path(), free_port(), 100);
+    let node = DevNode::start_with_block_time(dir.path(), free_port(), 250);
     let dev0 = dev_address(&node, "dev0");
     let dev1 = dev_address(&node, "dev1");
 
@@ -264,7 +264,7 @@ fn wait_for_state(node: &DevNode, id: &str, state: &str) -> Value {
 #[test]
 fn a_signalled_payload_wins_its_round_and_is_voted_and_executed() {
     let dir = tempfile::tempdir().unwrap();
-    let node = DevNode::start_with_block_time(dir.path(), free_port(), 100);
+    let node = DevNode::start_with_block_time(dir.path(), free_port(), 250);
     // Power for the vote, before any proposal's snapshot.
     node.ok(&["gov", "deposit", "--amount", "10000"]);
 
@@ -508,7 +508,7 @@ fn a_signalled_payload_wins_its_round_and_is_voted_and_executed() {
 #[test]
 fn the_walkthrough_v2_becomes_canonical_through_signals_and_votes_and_v1_stays_callable() {
     let dir = tempfile::tempdir().unwrap();
-    let node = DevNode::start_with_block_time(dir.path(), free_port(), 50);
+    let node = DevNode::start_with_block_time(dir.path(), free_port(), 250);
     let publish = |name: &str| {
         let wasm = dir.path().join(format!("{name}.wasm"));
         std::fs::write(&wasm, molt_build::example(name).unwrap()).unwrap();

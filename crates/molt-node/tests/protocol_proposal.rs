@@ -53,7 +53,7 @@ fn the_validators_proposal_schedules_the_plan_and_the_node_halts_at_its_height()
     let config = NodeConfig::dev(dir.path().to_path_buf(), 0, Duration::from_millis(20));
     let node = rt.block_on(Node::start(config)).unwrap();
     let key = dev_validator_key();
-    let height = node.shared.runtime.height() + 40;
+    let height = node.shared.runtime.height() + 400;
 
     let r = include(&node, propose(&key, 0, "9.0.0", height));
     assert_eq!(
@@ -172,7 +172,7 @@ fn three_of_four_validators_propose_and_all_four_halt_at_the_height() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let height = nodes[0].shared.runtime.height() + 40;
+    let height = nodes[0].shared.runtime.height() + 120;
     for (i, key) in keys.iter().take(2).enumerate() {
         let r = include(&nodes[i], propose(key, 0, "9.0.0", height));
         assert_eq!(
