@@ -9,12 +9,14 @@
 
 use molt_node::admin::{AdminState, query_status};
 use molt_node::halt::{read_checkpoint, read_plan_file};
-use molt_node::{NetworkSettings, Node, NodeConfig, NodeHandle, NodeVersion, Peer, Role};
-use molt_runtime::{Genesis, Validator};
+use molt_node::{Node, NodeConfig, NodeHandle, NodeVersion};
 use molt_types::{SecretKey, UpgradePlan, sha3_256};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+mod support;
+use support::{equal_validators, free_port, validator_network};
 
 fn plan(height: u64) -> UpgradePlan {
     UpgradePlan {
@@ -104,13 +106,6 @@ fn the_node_halts_at_the_height_ready_with_plan_and_checkpoint() {
     rt.block_on(node.stop()).unwrap();
 }
 
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
 fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     let t = Instant::now();
     while !f() {
@@ -125,15 +120,7 @@ fn four_validators_halt_at_the_same_height_and_only_the_new_release_goes_past_it
     let keys: Vec<SecretKey> = (0..4u8)
         .map(|i| SecretKey::from_seed([i + 90; 32]))
         .collect();
-    let mut genesis = Genesis::dev();
-    genesis.validators = keys
-        .iter()
-        .map(|k| Validator {
-            address: k.address(),
-            public_key: k.public_key(),
-            voting_power: 1,
-        })
-        .collect();
+    let genesis = equal_validators(&keys);
     let addrs: Vec<SocketAddr> = keys.iter().map(|_| free_port()).collect();
     let dirs: Vec<_> = keys.iter().map(|_| tempfile::tempdir().unwrap()).collect();
     let config = |i: usize, release: &str| {
@@ -147,21 +134,7 @@ fn four_validators_halt_at_the_same_height_and_only_the_new_release_goes_past_it
         // Every validator is given the same plan: it goes into the first
         // block they all execute.
         config.schedule_upgrade = Some(plan(H));
-        config.network = Some(NetworkSettings {
-            key: keys[i].clone(),
-            role: Role::Validator,
-            listen: addrs[i],
-            peers: keys
-                .iter()
-                .zip(&addrs)
-                .filter(|(k, _)| k.public_key() != keys[i].public_key())
-                .map(|(k, a)| Peer {
-                    public_key: k.public_key(),
-                    address: *a,
-                })
-                .collect(),
-            leader_timeout: None,
-        });
+        config.network = Some(validator_network(&keys, &addrs, i));
         config
     };
     let rt = tokio::runtime::Runtime::new().unwrap();

@@ -1,12 +1,15 @@
 //! Nodes on the consensus engine, in process, over real loopback sockets:
 //! a one-validator network, and four validators that agree block by block.
 
-use molt_node::{NetworkSettings, Node, NodeConfig, Peer, Role};
-use molt_runtime::{Genesis, Validator, dev_key, dev_validator_key};
+use molt_node::{NetworkSettings, Node, NodeConfig};
+use molt_runtime::{dev_key, dev_validator_key};
 use molt_types::{Address, ChainId, SecretKey, SignedTransaction, Transaction, TransactionPayload};
 use serde_json::{Value, json};
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+
+mod support;
+use support::{equal_validators, free_port, validator_network};
 
 fn transfer(k: &SecretKey, seq: u64, to: Address, amount: u64) -> SignedTransaction {
     Transaction {
@@ -67,13 +70,6 @@ fn included(url: &str, id: &str) -> bool {
     r["result"]["status"] == "included"
 }
 
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
 #[test]
 fn a_one_validator_network_finalizes_paced_blocks_and_resumes_after_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -104,48 +100,20 @@ fn a_one_validator_network_finalizes_paced_blocks_and_resumes_after_restart() {
     rt.block_on(node.stop()).unwrap();
 }
 
-fn genesis_for(keys: &[SecretKey]) -> Genesis {
-    let mut genesis = Genesis::dev();
-    genesis.validators = keys
-        .iter()
-        .map(|k| Validator {
-            address: k.address(),
-            public_key: k.public_key(),
-            voting_power: 1,
-        })
-        .collect();
-    genesis
-}
-
 #[test]
 fn four_validators_agree_on_every_block_and_a_transfer_sent_to_one_reaches_all() {
     let keys: Vec<SecretKey> = (0..4u8)
         .map(|i| SecretKey::from_seed([i + 40; 32]))
         .collect();
-    let genesis = genesis_for(&keys);
+    let genesis = equal_validators(&keys);
     let addrs: Vec<SocketAddr> = keys.iter().map(|_| free_port()).collect();
     let dirs: Vec<_> = keys.iter().map(|_| tempfile::tempdir().unwrap()).collect();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut nodes = Vec::new();
-    for (i, key) in keys.iter().enumerate() {
-        let mut config =
-            NodeConfig::dev(dirs[i].path().to_path_buf(), 0, Duration::from_millis(200));
+    for (i, dir) in dirs.iter().enumerate() {
+        let mut config = NodeConfig::dev(dir.path().to_path_buf(), 0, Duration::from_millis(200));
         config.genesis = genesis.clone();
-        config.network = Some(NetworkSettings {
-            key: key.clone(),
-            role: Role::Validator,
-            listen: addrs[i],
-            peers: keys
-                .iter()
-                .zip(&addrs)
-                .filter(|(k, _)| k.public_key() != key.public_key())
-                .map(|(k, a)| Peer {
-                    public_key: k.public_key(),
-                    address: *a,
-                })
-                .collect(),
-            leader_timeout: None,
-        });
+        config.network = Some(validator_network(&keys, &addrs, i));
         nodes.push(rt.block_on(Node::start(config)).unwrap());
     }
     let urls: Vec<String> = nodes

@@ -15,6 +15,9 @@ use molt_types::{
 };
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{equal_validators, free_port, include, validator_network};
+
 fn propose(key: &SecretKey, seq: u64, version: &str, height: u64) -> SignedTransaction {
     let binaries = vec![("linux-x86_64".to_string(), Digest([0x42; 32]))];
     Transaction {
@@ -32,18 +35,6 @@ fn propose(key: &SecretKey, seq: u64, version: &str, height: u64) -> SignedTrans
         },
     }
     .sign(key)
-}
-
-fn include(node: &NodeHandle, tx: SignedTransaction) -> molt_runtime::ReceiptRecord {
-    let id = node.shared.admit(tx.clone(), &tx.encode()).unwrap();
-    let t = Instant::now();
-    loop {
-        if let Some(r) = node.shared.runtime.receipt(&id).unwrap() {
-            return r;
-        }
-        assert!(t.elapsed() < Duration::from_secs(30), "never included");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[test]
@@ -109,32 +100,15 @@ fn the_validators_proposal_schedules_the_plan_and_the_node_halts_at_its_height()
     rt.block_on(node.stop()).unwrap();
 }
 
-fn free_port() -> std::net::SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
 /// Four validators of equal power on real sockets: two proposals are not
 /// enough (2 of 4), the third schedules the plan (3 of 4), and all four
 /// halt at its height on the same block.
 #[test]
 fn three_of_four_validators_propose_and_all_four_halt_at_the_height() {
-    use molt_node::{NetworkSettings, Peer, Role};
-    use molt_runtime::{Genesis, Validator};
     let keys: Vec<SecretKey> = (0..4u8)
         .map(|i| SecretKey::from_seed([i + 120; 32]))
         .collect();
-    let mut genesis = Genesis::dev();
-    genesis.validators = keys
-        .iter()
-        .map(|k| Validator {
-            address: k.address(),
-            public_key: k.public_key(),
-            voting_power: 1,
-        })
-        .collect();
+    let mut genesis = equal_validators(&keys);
     for k in &keys {
         genesis.accounts.push((k.address(), 1_000_000_000_000));
     }
@@ -146,21 +120,7 @@ fn three_of_four_validators_propose_and_all_four_halt_at_the_height() {
             let mut config =
                 NodeConfig::dev(dirs[i].path().to_path_buf(), 0, Duration::from_millis(100));
             config.genesis = genesis.clone();
-            config.network = Some(NetworkSettings {
-                key: keys[i].clone(),
-                role: Role::Validator,
-                listen: addrs[i],
-                peers: keys
-                    .iter()
-                    .zip(&addrs)
-                    .filter(|(k, _)| k.public_key() != keys[i].public_key())
-                    .map(|(k, a)| Peer {
-                        public_key: k.public_key(),
-                        address: *a,
-                    })
-                    .collect(),
-                leader_timeout: None,
-            });
+            config.network = Some(validator_network(&keys, &addrs, i));
             rt.block_on(Node::start(config)).unwrap()
         })
         .collect();

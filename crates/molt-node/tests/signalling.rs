@@ -13,6 +13,9 @@ use molt_types::{
 };
 use std::time::{Duration, Instant};
 
+mod support;
+use support::include;
+
 /// The genesis rounds: 10 blocks each, quorum 6.
 const ROUND: u64 = 10;
 
@@ -70,18 +73,6 @@ fn call(key: &SecretKey, seq: u64, function: &str, args: Vec<u8>) -> SignedTrans
         },
     }
     .sign(key)
-}
-
-fn include(node: &NodeHandle, tx: SignedTransaction) -> molt_runtime::ReceiptRecord {
-    let id = node.shared.admit(tx.clone(), &tx.encode()).unwrap();
-    let t = Instant::now();
-    loop {
-        if let Some(r) = node.shared.runtime.receipt(&id).unwrap() {
-            return r;
-        }
-        assert!(t.elapsed() < Duration::from_secs(30), "never included");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn aborted(r: &molt_runtime::ReceiptRecord) -> Option<u32> {
