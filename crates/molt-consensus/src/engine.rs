@@ -13,7 +13,9 @@
 //!
 //! The authenticated p2p network (`lookup`: fixed keys and addresses) dials
 //! every validator and accepts connections from followers listed as peers.
-//! Simplex elects leaders round-robin over the validators in chain-state
+//! Everything above the network is [`crate::wiring::run`], generic over the
+//! runtime and the network (the deterministic simulation runs the same
+//! code). Simplex elects leaders round-robin over the validators in chain-state
 //! order, one vote each; marshal stores finalized blocks and certificates in
 //! Commonware archives, backfills what is missing from peers, and hands
 //! finalized blocks in order to the [`crate::finalizer`], which finalizes
@@ -40,55 +42,23 @@
 //! storage failed) stops the engine with a [`FinalizeError`]; see
 //! [`EngineHandle::wait`].
 
-use crate::application::Application;
-use crate::block::{ChainBlock, digest_of};
 use crate::chain::Chain;
-use crate::config::{ConfigError, EngineConfig, Role};
-use crate::finalizer::{FinalizeError, Finalizer};
-use crate::scheme::{PublicKey, Scheme, consensus_key, consensus_private_key};
-use commonware_broadcast::buffered;
-use commonware_consensus::marshal::{self, core::Actor as Marshal, standard::Inline};
-use commonware_consensus::simplex::{
-    self,
-    config::{Floor, ForwardPolicy, SkipPolicy},
-    elector::RoundRobin,
-};
-use commonware_consensus::types::{Epoch, FixedEpocher, ViewDelta};
-use commonware_cryptography::{
-    Digested, Digestible, Signer, certificate::ConstantProvider, sha256::Sha256,
-};
-use commonware_p2p::{
-    Address, AddressableManager, AddressableTrackedPeers, Receiver as _, Recipients, Sender as _,
-    authenticated::lookup,
-};
-use commonware_parallel::Sequential;
-use commonware_runtime::buffer::paged::CacheRef;
-use commonware_runtime::{Quota, Runner as _, Spawner as _, Supervisor as _, tokio as cw_tokio};
-use commonware_storage::archive::immutable;
+use crate::config::{ConfigError, EngineConfig};
+use crate::finalizer::FinalizeError;
+use crate::scheme::{consensus_key, consensus_private_key};
+use crate::wiring::{self, Channels, MAX_MESSAGE_BYTES, Network, Wiring, channel};
+use commonware_cryptography::Signer;
+use commonware_p2p::{Address, AddressableManager, AddressableTrackedPeers, authenticated::lookup};
+use commonware_runtime::{Quota, Runner as _, Supervisor as _, tokio as cw_tokio};
 use commonware_stream::{
     cups::{self, Cups},
     sake::{self, Sake},
 };
 use commonware_utils::ordered::{Map, Set};
-use commonware_utils::{NZDuration, NZU16, NZU32, NZU64, NZUsize};
-use futures::{StreamExt, channel::mpsc};
-use molt_types::SignedTransaction;
+use commonware_utils::{NZU32, NZUsize};
+use futures::channel::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-const VOTES: u64 = 0;
-const CERTIFICATES: u64 = 1;
-const CERTIFICATE_BACKFILL: u64 = 2;
-const BLOCK_BACKFILL: u64 = 3;
-const BLOCKS: u64 = 4;
-const TRANSACTIONS: u64 = 5;
-
-/// Largest transaction accepted from gossip (the RPC's own bound: a large
-/// governance resolve may exceed the 1 MiB transaction limit; the node's
-/// admission then applies the rule).
-const MAX_GOSSIPED_TRANSACTION: usize = molt_types::codec::limits::MAX_RESOLVE_TRANSACTION_BYTES;
-/// Largest block carried on the network.
-const MAX_BLOCK_BYTES: usize = 8 * 1024 * 1024;
 
 /// Why the engine could not start.
 #[derive(Debug, thiserror::Error)]
@@ -228,39 +198,12 @@ impl Engine {
     }
 }
 
-fn archive_config<C>(
-    prefix: &str,
-    name: &str,
-    page_cache: &CacheRef,
-    codec: C,
-) -> immutable::Config<C> {
-    immutable::Config {
-        metadata_partition: format!("{prefix}-{name}-metadata"),
-        freezer_table_partition: format!("{prefix}-{name}-freezer-table"),
-        freezer_table_initial_size: 1024,
-        freezer_table_resize_frequency: 10,
-        freezer_table_resize_chunk_size: 1024,
-        freezer_key_partition: format!("{prefix}-{name}-freezer-key"),
-        freezer_key_page_cache: page_cache.clone(),
-        freezer_value_partition: format!("{prefix}-{name}-freezer-value"),
-        freezer_value_target_size: 64 * 1024 * 1024,
-        freezer_value_compression: None,
-        ordinal_partition: format!("{prefix}-{name}-ordinal"),
-        items_per_section: NZU64!(4096),
-        freezer_key_write_buffer: NZUsize!(64 * 1024),
-        freezer_value_write_buffer: NZUsize!(1024 * 1024),
-        ordinal_write_buffer: NZUsize!(64 * 1024),
-        replay_buffer: NZUsize!(1024 * 1024),
-        codec_config: codec,
-    }
-}
-
 async fn run<C: Chain>(
     context: cw_tokio::Context,
     config: EngineConfig,
     chain: Arc<C>,
     stop: futures::channel::oneshot::Receiver<()>,
-    mut relay: mpsc::UnboundedReceiver<Vec<u8>>,
+    relay: mpsc::UnboundedReceiver<Vec<u8>>,
     fatal: Arc<Mutex<Option<FinalizeError>>>,
 ) {
     // Keys (checked by `EngineConfig::check`).
@@ -268,12 +211,12 @@ async fn run<C: Chain>(
         return;
     };
     let me = signer.public_key();
-    let validators: Vec<PublicKey> = config
-        .validators
-        .iter()
-        .filter_map(|k| consensus_key(k).ok())
-        .collect();
-    let participants = Set::from_iter_dedup(validators.iter().cloned());
+    let participants = Set::from_iter_dedup(
+        config
+            .validators
+            .iter()
+            .filter_map(|k| consensus_key(k).ok()),
+    );
     let namespace = format!("molt/{}", config.chain_id).into_bytes();
 
     // The authenticated network.
@@ -287,14 +230,13 @@ async fn run<C: Chain>(
         cups::Version::V1,
     );
     let max_peers = NZUsize!(config.peers.len() + 2);
-    let max_message = (MAX_BLOCK_BYTES + 64 * 1024) as u32;
     let mut p2p_config = if config.listen.ip().is_loopback() {
         lookup::Config::local(
             handshake,
             &namespace,
             config.listen,
             max_peers,
-            max_message,
+            MAX_MESSAGE_BYTES,
             NZUsize!(1024),
         )
     } else {
@@ -303,7 +245,7 @@ async fn run<C: Chain>(
             &namespace,
             config.listen,
             max_peers,
-            max_message,
+            MAX_MESSAGE_BYTES,
             NZUsize!(1024),
         )
     };
@@ -336,199 +278,35 @@ async fn run<C: Chain>(
         },
     );
     let quota = Quota::per_second(NZU32!(10_000));
-    let votes = network.register(VOTES, quota);
-    let certificates = network.register(CERTIFICATES, quota);
-    let certificate_backfill = network.register(CERTIFICATE_BACKFILL, quota);
-    let block_backfill = network.register(BLOCK_BACKFILL, quota);
-    let blocks = network.register(BLOCKS, quota);
-    let (mut tx_sender, mut tx_receiver) = network.register(TRANSACTIONS, quota);
+    let channels = Channels {
+        votes: network.register(channel::VOTES, quota),
+        certificates: network.register(channel::CERTIFICATES, quota),
+        certificate_backfill: network.register(channel::CERTIFICATE_BACKFILL, quota),
+        block_backfill: network.register(channel::BLOCK_BACKFILL, quota),
+        blocks: network.register(channel::BLOCKS, quota),
+        transactions: network.register(channel::TRANSACTIONS, quota),
+    };
     let network_handle = network.start();
 
-    // Signing: validators sign, a full node only verifies.
-    let scheme = match config.role {
-        Role::Validator => match Scheme::signer(&namespace, participants.clone(), signer.clone()) {
-            Some(s) => s,
-            None => return,
+    tracing::info!(listen = %config.listen, "p2p network started");
+    let result = wiring::run(
+        context,
+        config,
+        chain,
+        Network {
+            peers: oracle.clone(),
+            blocker: oracle,
+            channels,
         },
-        Role::Full => Scheme::verifier(&namespace, participants.clone()),
-    };
-    let page_cache = CacheRef::new(NZU16!(16_384), NZUsize!(1_000));
-    let epocher = FixedEpocher::new(NZU64!(u64::MAX));
-    let genesis = ChainBlock::new(config.genesis_block.clone());
-
-    // Marshal: finalized blocks in order, backfill, archives.
-    let marshal_config = marshal::Config {
-        provider: ConstantProvider::new(scheme.clone()),
-        epocher: epocher.clone(),
-        start: marshal::Start::Genesis(Digested::precomputed(genesis.clone(), genesis.digest())),
-        partition_prefix: "marshal".into(),
-        mailbox_size: NZUsize!(1024),
-        view_retention: ViewDelta::new(256),
-        prunable_items_per_section: NZU64!(4096),
-        page_cache: page_cache.clone(),
-        replay_buffer: NZUsize!(1024 * 1024),
-        key_write_buffer: NZUsize!(64 * 1024),
-        value_write_buffer: NZUsize!(1024 * 1024),
-        block_codec_config: MAX_BLOCK_BYTES,
-        max_repair: NZUsize!(16),
-        max_pending_acks: NZUsize!(8),
-        strategy: Sequential,
-    };
-    let finalizations = match immutable::Archive::init(
-        context.child("finalizations"),
-        archive_config(
-            "marshal",
-            "finalizations-by-height",
-            &page_cache,
-            <Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded(),
-        ),
-    )
-    .await
-    {
-        Ok(a) => a,
-        Err(e) => {
-            tracing::error!("cannot open the finalization archive: {e}");
-            return;
-        }
-    };
-    let finalized_blocks = match immutable::Archive::init(
-        context.child("finalized_blocks"),
-        archive_config("marshal", "finalized-blocks", &page_cache, MAX_BLOCK_BYTES),
-    )
-    .await
-    {
-        Ok(a) => a,
-        Err(e) => {
-            tracing::error!("cannot open the block archive: {e}");
-            return;
-        }
-    };
-    let (actor, mailbox, _floor) = Marshal::init(
-        context.child("marshal"),
-        finalizations,
-        finalized_blocks,
-        marshal_config,
+        Wiring::production(),
+        relay,
+        async move {
+            let _ = stop.await;
+        },
     )
     .await;
-
-    let resolver = marshal::resolver::p2p::init(
-        context.child("block_resolver"),
-        marshal::resolver::p2p::Config {
-            public_key: me.clone(),
-            peer_provider: oracle.clone(),
-            blocker: oracle.clone(),
-            mailbox_size: NZUsize!(1024),
-            fetch_timeout: NZDuration!(Duration::from_secs(2)),
-            fetch_retry_delay: Duration::from_millis(200),
-            priority_requests: false,
-            priority_responses: false,
-        },
-        block_backfill,
-    );
-    let (broadcast, buffer) = buffered::Engine::new(
-        context.child("broadcast"),
-        buffered::Config {
-            public_key: me.clone(),
-            mailbox_size: NZUsize!(1024),
-            deque_size: 64,
-            priority: false,
-            codec_config: MAX_BLOCK_BYTES,
-            peer_provider: oracle.clone(),
-            strategy: Sequential,
-        },
-    );
-    broadcast.start(blocks);
-
-    let (stop_finalizer, finalizer_stopped) = futures::channel::oneshot::channel::<()>();
-    let fatal_slot = Arc::clone(&fatal);
-    let (finalizer, _finalizer_thread) =
-        Finalizer::<commonware_utils::acknowledgement::Exact>::start(
-            Arc::clone(&chain),
-            move |e| {
-                *fatal_slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                let _ = stop_finalizer.send(());
-            },
-        );
-    let marshal_handle = actor.start(finalizer, buffer, resolver);
-
-    // Simplex over the Molt application.
-    let proposer = match config.role {
-        Role::Validator => Some(config.key.address()),
-        Role::Full => None,
-    };
-    let application = Application::new(
-        Arc::clone(&chain),
-        proposer,
-        config.block_interval,
-        config.max_block_transactions,
-    );
-    let inline = Inline::new(context.child("application"), application, mailbox, epocher);
-    let leader_timeout = config.leader_timeout;
-    let engine = simplex::Engine::new(
-        context.child("simplex"),
-        simplex::config::Config {
-            scheme,
-            elector: RoundRobin::<Sha256>::default(),
-            blocker: oracle.clone(),
-            automaton: inline.clone(),
-            relay: inline.clone(),
-            reporter: inline,
-            strategy: Sequential,
-            partition: "simplex-epoch-0".into(),
-            mailbox_size: NZUsize!(1024),
-            epoch: Epoch::zero(),
-            floor: Floor::Genesis(digest_of(&config.genesis_block.header.id())),
-            replay_buffer: NZUsize!(1024 * 1024),
-            write_buffer: NZUsize!(1024 * 1024),
-            page_cache,
-            leader_timeout,
-            certification_timeout: leader_timeout * 2,
-            timeout_retry: leader_timeout,
-            view_retention: ViewDelta::new(256),
-            skip: SkipPolicy::Disabled,
-            fetch_timeout: NZDuration!(Duration::from_secs(2)),
-            fetch_retry_delay: Duration::from_millis(200),
-            forward: ForwardPolicy::SilentVoters,
-            track_historical_votes: false,
-        },
-    );
-    let engine_handle = engine.start(votes, certificates, certificate_backfill);
-
-    // Transaction gossip: out to every peer, in to the node's admission.
-    let outbound = context.child("gossip_out").spawn(move |_| async move {
-        while let Some(encoded) = relay.next().await {
-            let _ = tx_sender.send(Recipients::All, encoded, false);
-        }
-    });
-    let gossip_chain = Arc::clone(&chain);
-    let inbound = context.child("gossip_in").spawn(move |_| async move {
-        while let Ok((_from, message)) = tx_receiver.recv().await {
-            let bytes: Vec<u8> = message.as_ref().to_vec();
-            if let Ok(tx) = molt_types::codec::decode::<SignedTransaction>(
-                "transaction",
-                &bytes,
-                MAX_GOSSIPED_TRANSACTION,
-            ) {
-                gossip_chain.gossiped(tx, &bytes);
-            }
-        }
-    });
-
-    tracing::info!(validators = participants.len(), role = ?config.role, listen = %config.listen, "consensus engine started");
-    futures::select! {
-        _ = stop.fuse_or_pending() => {}
-        _ = finalizer_stopped.fuse_or_pending() => {}
-    }
-    engine_handle.abort();
-    marshal_handle.abort();
     network_handle.abort();
-    outbound.abort();
-    inbound.abort();
-}
-
-trait FuseOrPending: futures::Future + Sized {
-    fn fuse_or_pending(self) -> futures::future::Fuse<Self> {
-        futures::FutureExt::fuse(self)
+    if let Err(e) = result {
+        *fatal.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
     }
 }
-impl<F: futures::Future> FuseOrPending for F {}

@@ -32,7 +32,6 @@ use commonware_consensus::marshal::Update;
 use commonware_utils::Acknowledgement;
 use molt_runtime::{RuntimeError, StateMachine, Verdict, VerifyContext};
 use std::sync::Arc;
-use std::sync::mpsc;
 
 /// Why the finalizer stopped the node.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,10 +66,11 @@ pub enum FinalizeError {
     Node { height: u64, reason: String },
 }
 
-/// The marshal reporter: queues updates for the finalizing thread.
+/// The marshal reporter: queues updates for the finalizing thread (or
+/// task, see [`Finalizer::spawn`]).
 #[derive(Debug)]
 pub struct Finalizer<A: Acknowledgement> {
-    queue: mpsc::Sender<Update<ChainBlock, A>>,
+    queue: futures::channel::mpsc::UnboundedSender<Update<ChainBlock, A>>,
 }
 
 impl<A: Acknowledgement> Clone for Finalizer<A> {
@@ -81,43 +81,91 @@ impl<A: Acknowledgement> Clone for Finalizer<A> {
     }
 }
 
+/// What the finalizer does with each update, wherever it runs.
+struct Applier<C: Chain, A: Acknowledgement> {
+    chain: Arc<C>,
+    /// Blocks past an upgrade halt: held, never acknowledged (a dropped
+    /// acknowledgement would read as a failure).
+    unapplied: Vec<A>,
+}
+
+impl<C: Chain, A: Acknowledgement> Applier<C, A> {
+    /// Applies one update; `Err` stops the finalizer.
+    fn handle(&mut self, update: Update<ChainBlock, A>) -> Result<(), FinalizeError> {
+        if let Update::Block(block, ack) = update {
+            if !self.unapplied.is_empty() {
+                self.unapplied.push(ack);
+                return Ok(());
+            }
+            match apply(self.chain.as_ref(), block.inner()) {
+                Ok(()) => ack.acknowledge(),
+                Err(e @ FinalizeError::Halted { .. }) => {
+                    tracing::warn!("{e}; this node stays at the plan's height");
+                    self.unapplied.push(ack);
+                }
+                Err(e) => {
+                    tracing::error!("{e}");
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl<A: Acknowledgement> Finalizer<A> {
     /// A finalizer and the thread that applies its blocks; `on_fatal` is
     /// called once if the thread stops on an error.
+    ///
+    /// Applying a block executes it and writes it durably, which blocks: on
+    /// its own thread it never holds up the engine's scheduler.
     pub fn start<C: Chain>(
         chain: Arc<C>,
         on_fatal: impl FnOnce(FinalizeError) + Send + 'static,
     ) -> (Self, std::thread::JoinHandle<()>) {
-        let (queue, updates) = mpsc::channel::<Update<ChainBlock, A>>();
+        let (queue, updates) = futures::channel::mpsc::unbounded::<Update<ChainBlock, A>>();
         let thread = std::thread::Builder::new()
             .name("molt-finalizer".into())
             .spawn(move || {
-                // Blocks past an upgrade halt: held, never acknowledged (a
-                // dropped acknowledgement would read as a failure).
-                let mut unapplied = Vec::new();
-                for update in updates {
-                    if let Update::Block(block, ack) = update {
-                        if !unapplied.is_empty() {
-                            unapplied.push(ack);
-                            continue;
-                        }
-                        match apply(chain.as_ref(), block.inner()) {
-                            Ok(()) => ack.acknowledge(),
-                            Err(e @ FinalizeError::Halted { .. }) => {
-                                tracing::warn!("{e}; this node stays at the plan's height");
-                                unapplied.push(ack);
-                            }
-                            Err(e) => {
-                                tracing::error!("{e}");
-                                on_fatal(e);
-                                return;
-                            }
-                        }
+                let mut applier = Applier {
+                    chain,
+                    unapplied: Vec::new(),
+                };
+                for update in futures::executor::block_on_stream(updates) {
+                    if let Err(e) = applier.handle(update) {
+                        on_fatal(e);
+                        return;
                     }
                 }
             })
             .expect("spawning the finalizer thread");
         (Finalizer { queue }, thread)
+    }
+
+    /// A finalizer that applies its blocks in a task of `context` instead of
+    /// a thread: what a deterministic runtime needs (a thread would run
+    /// outside its simulated time and order). The same rules as
+    /// [`Finalizer::start`]; `on_fatal` is called once if the task stops on
+    /// an error.
+    pub fn spawn<C: Chain, E: commonware_runtime::Spawner>(
+        context: E,
+        chain: Arc<C>,
+        on_fatal: impl FnOnce(FinalizeError) + Send + 'static,
+    ) -> (Self, commonware_runtime::Handle<()>) {
+        let (queue, mut updates) = futures::channel::mpsc::unbounded::<Update<ChainBlock, A>>();
+        let task = context.spawn(move |_| async move {
+            let mut applier = Applier {
+                chain,
+                unapplied: Vec::new(),
+            };
+            while let Some(update) = futures::StreamExt::next(&mut updates).await {
+                if let Err(e) = applier.handle(update) {
+                    on_fatal(e);
+                    return;
+                }
+            }
+        });
+        (Finalizer { queue }, task)
     }
 }
 
@@ -125,7 +173,7 @@ impl<A: Acknowledgement> Reporter for Finalizer<A> {
     type Activity = Update<ChainBlock, A>;
 
     fn report(&mut self, activity: Self::Activity) -> Feedback {
-        match self.queue.send(activity) {
+        match self.queue.unbounded_send(activity) {
             Ok(()) => Feedback::Ok,
             Err(_) => Feedback::Closed,
         }

@@ -7,6 +7,8 @@
 //! - [`Engine::start`]: p2p, block dissemination and backfill, finalized
 //!   block storage (Commonware marshal), simplex with round-robin leaders and
 //!   ed25519 votes, and transaction gossip ([`TransactionRelay`]).
+//! - [`wiring::run`]: the same engine over any Commonware runtime and p2p
+//!   network (the deterministic simulation of `tests/simulation.rs`).
 //! - [`EngineConfig`]: what it needs, validated by [`EngineConfig::check`].
 //! - [`ChainBlock`]: a Molt block on the wire; its digest is the block id.
 //!
@@ -19,6 +21,7 @@ mod config;
 mod engine;
 mod finalizer;
 mod scheme;
+pub mod wiring;
 
 pub use application::{Application, BlockContext};
 pub use block::{BlockDigest, ChainBlock, digest_of, id_of};
