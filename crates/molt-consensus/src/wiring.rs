@@ -290,7 +290,12 @@ where
     };
     let finalized_blocks = match immutable::Archive::init(
         context.child("finalized_blocks"),
-        archive_config(&marshal_prefix, "finalized-blocks", &page_cache, MAX_BLOCK_BYTES),
+        archive_config(
+            &marshal_prefix,
+            "finalized-blocks",
+            &page_cache,
+            MAX_BLOCK_BYTES,
+        ),
     )
     .await
     {

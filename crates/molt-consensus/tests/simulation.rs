@@ -25,8 +25,7 @@
 use commonware_cryptography::Signer as _;
 use commonware_p2p::simulated::{self, Link, Oracle};
 use commonware_runtime::{
-    Clock as _, Handle, Quota, Runner as _, Spawner as _, Supervisor as _,
-    deterministic,
+    Clock as _, Handle, Quota, Runner as _, Spawner as _, Supervisor as _, deterministic,
 };
 use commonware_utils::{NZU32, NZUsize};
 use futures::channel::mpsc;
@@ -64,7 +63,8 @@ impl SimChain {
 
     fn admit(&self, tx: SignedTransaction) {
         let mut pool = self.mempool.lock().unwrap();
-        if !pool.iter().any(|t| t.id() == tx.id()) && self.runtime.receipt(&tx.id()).unwrap().is_none()
+        if !pool.iter().any(|t| t.id() == tx.id())
+            && self.runtime.receipt(&tx.id()).unwrap().is_none()
         {
             pool.push(tx);
         }
@@ -86,7 +86,13 @@ impl Chain for SimChain {
         self.runtime.pending_blocks().contains(id)
     }
     fn candidates(&self, max: usize, _parent: &BlockId) -> Vec<SignedTransaction> {
-        self.mempool.lock().unwrap().iter().take(max).cloned().collect()
+        self.mempool
+            .lock()
+            .unwrap()
+            .iter()
+            .take(max)
+            .cloned()
+            .collect()
     }
     fn skipped(&self, _skipped: &[(TransactionId, Rejection)]) {}
     fn finalized(&self, f: &Finalized) -> Result<(), String> {
@@ -197,7 +203,13 @@ impl Sim {
             .iter()
             .map(|d| Some(SimChain::open(d, &genesis)))
             .collect();
-        let genesis_block = chains[0].as_ref().unwrap().runtime.block(0).unwrap().unwrap();
+        let genesis_block = chains[0]
+            .as_ref()
+            .unwrap()
+            .runtime
+            .block(0)
+            .unwrap()
+            .unwrap();
         let mut sim = Sim {
             context,
             oracle,
@@ -418,11 +430,17 @@ fn simulate(seed: u64, n: usize, scenario: Scenario) -> Outcome {
                 for tx in &transfers {
                     sim.submit(0, tx.clone());
                 }
-                sim.reach(&all, 12, "over lossy links").await;
+                sim.reach(&all, 25, "over lossy links").await;
                 for i in 0..n {
                     for tx in &transfers {
                         assert!(
-                            sim.chains[i].as_ref().unwrap().runtime.receipt(&tx.id()).unwrap().is_some(),
+                            sim.chains[i]
+                                .as_ref()
+                                .unwrap()
+                                .runtime
+                                .receipt(&tx.id())
+                                .unwrap()
+                                .is_some(),
                             "transfer {} not included on node {i}",
                             tx.id()
                         );
@@ -433,7 +451,7 @@ fn simulate(seed: u64, n: usize, scenario: Scenario) -> Outcome {
                 let good = link(20, 5, 100);
                 sim.connect(&all, &all, &good).await;
                 sim.submit(0, transfers[0].clone());
-                sim.reach(&all, 4, "before the partition").await;
+                sim.reach(&all, 5, "before the partition").await;
                 let (a, b) = all.split_at(n / 2);
                 sim.disconnect(a, b).await;
                 // What was in flight settles; then nothing more is final.
@@ -448,12 +466,13 @@ fn simulate(seed: u64, n: usize, scenario: Scenario) -> Outcome {
                 );
                 sim.connect(a, b, &good).await;
                 let top = *during.iter().max().unwrap();
-                sim.reach(&all, top + 5, "after the partition healed").await;
+                sim.reach(&all, top + 15, "after the partition healed")
+                    .await;
             }
             Scenario::Crash => {
                 sim.connect(&all, &all, &link(30, 10, 97)).await;
                 sim.submit(0, transfers[0].clone());
-                sim.reach(&all, 4, "before the crash").await;
+                sim.reach(&all, 5, "before the crash").await;
                 let crashed: Vec<usize> = (n - f..n).collect();
                 let alive: Vec<usize> = (0..n - f).collect();
                 for &i in &crashed {
@@ -461,15 +480,27 @@ fn simulate(seed: u64, n: usize, scenario: Scenario) -> Outcome {
                 }
                 sim.submit(0, transfers[1].clone());
                 let top = alive.iter().map(|&i| sim.height(i)).max().unwrap();
-                sim.reach(&alive, top + 5, "with f validators down").await;
+                sim.reach(&alive, top + 10, "with f validators down").await;
                 for &i in &crashed {
                     sim.restart(i).await;
                 }
                 let top = alive.iter().map(|&i| sim.height(i)).max().unwrap();
-                sim.reach(&all, top + 3, "after the restart").await;
+                for &i in &crashed {
+                    assert!(
+                        sim.height(i) < top,
+                        "validator {i} missed blocks while down"
+                    );
+                }
+                sim.reach(&all, top + 5, "after the restart").await;
                 for &i in &all {
                     assert!(
-                        sim.chains[i].as_ref().unwrap().runtime.receipt(&transfers[1].id()).unwrap().is_some(),
+                        sim.chains[i]
+                            .as_ref()
+                            .unwrap()
+                            .runtime
+                            .receipt(&transfers[1].id())
+                            .unwrap()
+                            .is_some(),
                         "the transfer sent while f were down is not on node {i}"
                     );
                 }
