@@ -522,6 +522,7 @@ fn check(n: usize, scenario: Scenario) {
         seeds.extend(list.split(',').filter_map(|s| s.trim().parse::<u64>().ok()));
     }
     for seed in seeds {
+        eprintln!("{scenario:?} n={n} seed={seed}: running");
         let first = simulate(seed, n, scenario);
         let second = simulate(seed, n, scenario);
         assert_eq!(
