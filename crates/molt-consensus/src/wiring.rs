@@ -445,3 +445,21 @@ where
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_partitions_keep_their_names_and_simulated_ones_get_a_prefix() {
+        // A production node restarts on journals written before the wiring
+        // was generic: its partition names must not change.
+        let production = Wiring::production();
+        assert_eq!(production.partition("marshal"), "marshal");
+        assert_eq!(production.partition("simplex-epoch-0"), "simplex-epoch-0");
+        assert_eq!(production.finalizing, Finalizing::Thread);
+        let simulated = Wiring::simulated("node3");
+        assert_eq!(simulated.partition("marshal"), "node3-marshal");
+        assert_eq!(simulated.finalizing, Finalizing::Task);
+    }
+}
