@@ -14,6 +14,8 @@
 //! rpc = "127.0.0.1:8645"            # JSON-RPC over HTTP and WebSocket
 //! block_time_ms = 500               # optional, default 500
 //! full = false                      # optional: a follower that never votes
+//! admin_socket = "data/admin.sock"  # optional, relative to this file; default
+//!                                   # <data_dir>/admin.sock (UNIX socket, mode 0600)
 //!
 //! [[peers]]                         # every other node: validators and followers
 //! public_key = "0x…"                # 32 bytes hex
@@ -101,7 +103,15 @@ pub struct NodeFile {
     /// 64 hex digits); see module `signal`.
     #[serde(default)]
     pub signal: Option<String>,
+    /// Where the admin endpoint (module `admin`) listens: a UNIX socket
+    /// path, relative to this file. Default `<data_dir>/admin.sock`.
+    #[serde(default)]
+    pub admin_socket: Option<PathBuf>,
 }
+
+/// The longest UNIX socket path Linux binds (`sun_path` holds 108 bytes,
+/// one of them the terminating NUL).
+pub const MAX_SOCKET_PATH: usize = 107;
 
 /// One `[[peers]]` entry.
 #[derive(Debug, Clone, Deserialize)]
@@ -398,7 +408,13 @@ pub fn load_node_config(path: &Path, full: bool) -> Result<NodeConfig, FileError
             )
         })?),
     };
+    let admin_socket = match &file.admin_socket {
+        None => data_dir.join(crate::admin::ADMIN_SOCKET),
+        Some(p) => resolve(p),
+    };
+    check_admin_socket(path, &admin_socket)?;
     let mut config = NodeConfig::dev(data_dir, rpc.port(), Duration::from_millis(block_time));
+    config.admin_socket = Some(admin_socket);
     config.signal = signal;
     config.rpc_addr = rpc;
     config.genesis = genesis;
@@ -410,4 +426,102 @@ pub fn load_node_config(path: &Path, full: bool) -> Result<NodeConfig, FileError
         leader_timeout: None,
     });
     Ok(config)
+}
+
+/// The admin socket's path must fit a UNIX socket address and must not be
+/// a directory or a file other than a socket (a stale socket of an earlier
+/// run is replaced when the node starts).
+fn check_admin_socket(config: &Path, socket: &Path) -> Result<(), FileError> {
+    let len = socket.as_os_str().len();
+    if len > MAX_SOCKET_PATH {
+        return Err(field(
+            config,
+            "admin_socket",
+            format!(
+                "{} is {len} bytes, over the {MAX_SOCKET_PATH} a UNIX socket path may have; \
+                 choose a shorter path (or a shorter data_dir for the default)",
+                socket.display()
+            ),
+        ));
+    }
+    use std::os::unix::fs::FileTypeExt;
+    if let Ok(meta) = std::fs::symlink_metadata(socket)
+        && !meta.file_type().is_socket()
+    {
+        return Err(field(
+            config,
+            "admin_socket",
+            format!(
+                "{} exists and is not a socket; give a path where the node can create its socket",
+                socket.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A validator's files in `dir`, with `extra` lines in its config.
+    fn files(dir: &Path, extra: &str) -> PathBuf {
+        let key = SecretKey::from_seed([7; 32]);
+        std::fs::write(
+            dir.join("validator.key"),
+            format!("{{\"secret_seed\": \"0x{}\"}}", hex::encode([7u8; 32])),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("genesis.json"),
+            format!(
+                "{{\"chain_id\": \"t\", \"validators\": [{{\"public_key\": \"{}\", \"voting_power\": 1}}]}}",
+                key.public_key()
+            ),
+        )
+        .unwrap();
+        let config = dir.join("node.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "key_file = \"validator.key\"\ngenesis_file = \"genesis.json\"\ndata_dir = \"data\"\n\
+                 listen = \"127.0.0.1:9100\"\nrpc = \"127.0.0.1:8645\"\n{extra}"
+            ),
+        )
+        .unwrap();
+        config
+    }
+
+    #[test]
+    fn the_admin_socket_defaults_to_the_data_directory_and_may_be_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = load_node_config(&files(dir.path(), ""), false).unwrap();
+        assert_eq!(
+            config.admin_socket,
+            Some(dir.path().join("data").join(crate::admin::ADMIN_SOCKET))
+        );
+        let config =
+            load_node_config(&files(dir.path(), "admin_socket = \"run/a.sock\"\n"), false).unwrap();
+        assert_eq!(config.admin_socket, Some(dir.path().join("run/a.sock")));
+    }
+
+    #[test]
+    fn a_bad_admin_socket_is_refused_naming_the_field() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("taken")).unwrap();
+        let long = format!("admin_socket = \"/tmp/{}.sock\"\n", "x".repeat(120));
+        for (extra, says) in [
+            ("admin_socket = \"taken\"\n", "exists and is not a socket"),
+            (long.as_str(), "over the 107 a UNIX socket path may have"),
+            ("admin_socket = 5\n", "admin_socket"),
+        ] {
+            let e = load_node_config(&files(dir.path(), extra), false)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("admin_socket") && e.contains(says),
+                "{extra}: {e}"
+            );
+        }
+    }
 }

@@ -50,6 +50,10 @@ pub struct VisorConfig {
     pub pre_upgrade: Option<PathBuf>,
     #[serde(default = "defaults::pre_upgrade_max_retries")]
     pub pre_upgrade_max_retries: u32,
+    /// The node's admin socket, where its config file puts it
+    /// (`admin_socket`); default `<data_dir>/admin.sock`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_socket: Option<PathBuf>,
 }
 
 mod defaults {
@@ -80,7 +84,15 @@ impl VisorConfig {
             poll_interval_ms: defaults::poll_interval_ms(),
             pre_upgrade: None,
             pre_upgrade_max_retries: defaults::pre_upgrade_max_retries(),
+            admin_socket: None,
         }
+    }
+
+    /// Where the node's admin endpoint listens.
+    pub fn admin_socket(&self) -> PathBuf {
+        self.admin_socket
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(molt_node::admin::ADMIN_SOCKET))
     }
 
     /// Checks what `run` relies on.
@@ -90,6 +102,11 @@ impl VisorConfig {
                 "data_dir {} must be an absolute path",
                 self.data_dir.display()
             );
+        }
+        if let Some(socket) = &self.admin_socket
+            && !socket.is_absolute()
+        {
+            bail!("admin_socket {} must be an absolute path", socket.display());
         }
         if !(10..=60_000).contains(&self.poll_interval_ms) {
             bail!("poll_interval_ms must be from 10 to 60000");
@@ -277,4 +294,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     sync_dir(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_admin_socket_is_the_data_directorys_unless_the_config_moves_it() {
+        let mut config = VisorConfig::new(PathBuf::from("/var/molt/data"));
+        assert_eq!(
+            config.admin_socket(),
+            PathBuf::from("/var/molt/data/admin.sock")
+        );
+        config.admin_socket = Some(PathBuf::from("/run/molt/admin.sock"));
+        assert_eq!(config.admin_socket(), PathBuf::from("/run/molt/admin.sock"));
+        config.validate().unwrap();
+        config.admin_socket = Some(PathBuf::from("admin.sock"));
+        let e = config.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("admin_socket admin.sock must be an absolute path"),
+            "{e}"
+        );
+    }
 }

@@ -248,7 +248,7 @@ fn current_plan(
     Option<molt_types::UpgradePlan>,
     Option<molt_node::admin::AdminStatus>,
 ) {
-    let socket = config.data_dir.join(molt_node::admin::ADMIN_SOCKET);
+    let socket = config.admin_socket();
     match molt_node::admin::query_status(&socket, std::time::Duration::from_secs(2)) {
         Ok(st) => (st.plan.clone(), Some(st)),
         Err(_) => (
@@ -355,7 +355,7 @@ fn status(home: &Home) -> Result<(String, Value)> {
     let config = home.config()?;
     let saved = status::VisorStatus::load(home);
     let current = home.current().ok();
-    let socket = config.data_dir.join(molt_node::admin::ADMIN_SOCKET);
+    let socket = config.admin_socket();
     let live = molt_node::admin::query_status(&socket, std::time::Duration::from_secs(2)).ok();
     let visor_alive = saved
         .as_ref()

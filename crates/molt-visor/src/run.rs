@@ -268,7 +268,7 @@ impl Visor {
         self.status.node_pid = Some(child.id());
         self.status.ready = false;
         self.save();
-        let socket = self.config.data_dir.join(molt_node::admin::ADMIN_SOCKET);
+        let socket = self.config.admin_socket();
         let mut probation = probation.cloned();
         let mut reported_error: Option<String> = None;
         let mut checked_plan: Option<UpgradePlan> = None;
