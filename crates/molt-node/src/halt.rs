@@ -18,6 +18,17 @@
 //!    the admin endpoint (module `admin`) and waits to be stopped, serving
 //!    reads meanwhile.
 //!
+//! The checkpoint covers `state.redb` and not `<data>/consensus/`, on
+//! purpose: everything a restore at the halt height needs is the store.
+//! The engine keeps running while halted (its journals change meanwhile,
+//! so a copy of them would not be one moment), simplex's journal holds the
+//! validator's votes and must never go back (a forgotten vote can be cast
+//! twice), and marshal acknowledges a block only after the store commits
+//! it, so marshal is never ahead of a store put back at the halt height as
+//! long as the new version did not commit a block past it; the visor's
+//! restore refuses to roll back a store that did (docs/protocol-upgrades.md,
+//! "What a checkpoint covers").
+//!
 //! If step 1 or 2 fails (a full disk), the node reports `halted` with the
 //! error instead of `ready` and tries again every [`RETRY_INTERVAL`]: a
 //! supervisor never switches binaries without a checkpoint. The file

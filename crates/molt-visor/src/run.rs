@@ -34,7 +34,7 @@
 
 use crate::home::{Home, VisorConfig};
 use crate::status::{UpgradeDone, UpgradeInProgress, VisorState, VisorStatus};
-use crate::upgrade::{Restored, pre_upgrade, restore, verify};
+use crate::upgrade::{RestoreError, Restored, pre_upgrade, restore, verify};
 use anyhow::{Context, Result, anyhow, bail};
 use molt_node::admin::{AdminState, AdminStatus, query_status};
 use molt_node::halt::{CheckpointRecord, HaltPoint, read_checkpoint, read_plan_file};
@@ -356,8 +356,11 @@ impl Visor {
                     }
                     AdminState::Halted if reported_error != st.error => {
                         log(&format!(
-                            "molt {version} is halted but not ready: {}",
-                            st.error.clone().unwrap_or_default()
+                            "molt {version} is halted at height {} but not ready: {}; nothing is switched without a checkpoint: the node retries every {} s, so free space in {} (or fix the cause) and the upgrade goes on by itself",
+                            st.latest_block.height,
+                            st.error.clone().unwrap_or_default(),
+                            molt_node::halt::RETRY_INTERVAL.as_secs(),
+                            self.config.data_dir.display()
                         ));
                         self.status.last_error = st.error.clone();
                         self.save();
@@ -517,6 +520,7 @@ impl Visor {
                 p.halt.state_root,
                 kept.display()
             ),
+            Err(e) if e.downcast_ref::<RestoreError>().is_some() => format!("{e:#}"),
             Err(e) => format!(
                 "the checkpoint could not be restored: {e:#}; restore {} to {} by hand",
                 p.checkpoint.file.display(),
