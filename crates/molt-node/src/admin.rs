@@ -322,7 +322,14 @@ fn request(path: &Path, line: &str, timeout: Duration) -> Result<serde_json::Val
             path: path.into(),
             reason: e.to_string(),
         })?;
-    if let Some(error) = value.get("error").and_then(|e| e.as_str()) {
+    // A refusal is `{"error": "…"}` alone; a status carries an `error`
+    // field too (a halted node's), next to its state: that is an answer.
+    if let Some(error) = value
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.get("error"))
+        .and_then(|e| e.as_str())
+    {
         return Err(AdminError::BadAnswer {
             path: path.into(),
             reason: error.into(),

@@ -2,6 +2,7 @@
 //! reporting 0.1.0 and 0.2.0), real processes, signals, UNIX sockets and
 //! the node's real store.
 
+mod disk_full;
 mod failures;
 mod upgrade;
 
