@@ -2,7 +2,9 @@
 # Installs what a fresh machine needs to build and test Molt:
 # - rustfmt and clippy for the host toolchain,
 # - a route to build Rust programs to wasm32-unknown-unknown,
-# - promtool (Debian package prometheus), for the metrics test.
+# - promtool (Debian package prometheus), for the metrics test,
+# - chromium and chromedriver (Debian packages chromium, chromium-driver),
+#   for the dashboard's browser test.
 #
 # The wasm32 route, in order of preference (see docs/building-programs.md):
 #   1. rustup's wasm32-unknown-unknown target, if rustup can install it;
@@ -22,6 +24,18 @@ if ! command -v promtool >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
   else
     log "promtool is missing and cannot be installed here (not root, or no apt-get): the metrics test will fail; install the prometheus package"
+  fi
+fi
+
+# A real headless browser for the dashboard test (WebDriver). About 100 MB
+# with its libraries; installed once.
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    log "installing Debian packages chromium chromium-driver (for the dashboard's browser test)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+  else
+    log "chromium/chromedriver are missing and cannot be installed here (not root, or no apt-get): the dashboard test will fail; install chromium and chromium-driver"
   fi
 fi
 

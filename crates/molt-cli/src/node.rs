@@ -186,9 +186,10 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
         let mut node = Node::start(config).await.map_err(|e| anyhow!("the node could not start: {e}"))?;
         let height = node.shared.runtime.height();
         let url = format!("http://{}", node.rpc_addr);
+        let dash = molt_node::DASHBOARD_PATH;
         let mut text = if dev {
             format!(
-                "molt dev node {}: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\nadmin socket: {}\ndev accounts (use --from devN):\n",
+                "molt dev node {}: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndashboard: {url}{dash}\ndata directory: {}\nadmin socket: {}\ndev accounts (use --from devN):\n",
                 crate::version::LONG,
                 node.shared.runtime.chain_id(),
                 data_dir.display(),
@@ -196,7 +197,7 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
             )
         } else {
             format!(
-                "molt {role} node {}: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndata directory: {}\nadmin socket: {}\n",
+                "molt {role} node {}: chain {} at height {height}\nJSON-RPC (HTTP and WebSocket): {url}\ndashboard: {url}{dash}\ndata directory: {}\nadmin socket: {}\n",
                 crate::version::LONG,
                 node.shared.runtime.chain_id(),
                 data_dir.display(),
@@ -209,7 +210,7 @@ pub fn run(args: NodeArgs, home: &Path, out: &Output, launch: NodeLaunch) -> Res
             }
         }
         text.push_str("press Ctrl-C to stop");
-        out.result(&text, serde_json::json!({"rpc": url, "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir, "admin_socket": admin, "version": crate::version::json(), "role": if dev { "dev" } else { role }}));
+        out.result(&text, serde_json::json!({"rpc": url, "dashboard": format!("{url}{dash}"), "chain_id": node.shared.runtime.chain_id(), "height": height, "data_dir": data_dir, "admin_socket": admin, "version": crate::version::json(), "role": if dev { "dev" } else { role }}));
         let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         let fatal = tokio::select! {
             _ = tokio::signal::ctrl_c() => None,

@@ -28,6 +28,7 @@
 //! [`halt`] and [`admin`]).
 
 pub mod admin;
+mod dashboard;
 mod files;
 pub mod halt;
 mod journal;
@@ -43,6 +44,7 @@ mod telemetry;
 mod version;
 mod ws_only;
 
+pub use dashboard::DASHBOARD_PATH;
 pub use files::{
     FileError, GenesisFile, MAX_BLOCK_TIME_MS, NodeFile, key_file_json, load_genesis, load_key,
     load_node_config,

@@ -91,7 +91,7 @@ fn internal(e: impl std::fmt::Display) -> ErrorObjectOwned {
     )
 }
 
-type Answer<T> = Result<T, ErrorObjectOwned>;
+pub(crate) type Answer<T> = Result<T, ErrorObjectOwned>;
 
 fn param_list(params: &Params<'_>) -> Result<Vec<Value>, ErrorObjectOwned> {
     if params.is_object() {
@@ -114,7 +114,7 @@ fn mempool_size(s: &Shared) -> usize {
         .unwrap_or_else(|p| p.into_inner().len())
 }
 
-fn chain_info(s: &Shared, _: GetChainInfo) -> Answer<ChainInfo> {
+pub(crate) fn chain_info(s: &Shared, _: GetChainInfo) -> Answer<ChainInfo> {
     let q = query(s)?;
     let latest = q.latest_block().map_err(internal)?;
     let genesis = q.block(0).map_err(internal)?;
@@ -137,7 +137,7 @@ fn chain_info(s: &Shared, _: GetChainInfo) -> Answer<ChainInfo> {
     })
 }
 
-fn get_block(s: &Shared, r: GetBlock) -> Answer<BlockView> {
+pub(crate) fn get_block(s: &Shared, r: GetBlock) -> Answer<BlockView> {
     let q = query(s)?;
     let height = match r.block {
         BlockRef::Latest => q.height(),
@@ -159,7 +159,7 @@ fn get_block(s: &Shared, r: GetBlock) -> Answer<BlockView> {
 /// committed, so one that is neither in the snapshot read first nor in the
 /// mempool afterwards may have been committed in between: a second, newer
 /// snapshot decides before it is called unknown.
-fn get_transaction(s: &Shared, r: GetTransaction) -> Answer<TransactionLookup> {
+pub(crate) fn get_transaction(s: &Shared, r: GetTransaction) -> Answer<TransactionLookup> {
     let included = |s: &Shared| -> Answer<Option<TransactionLookup>> {
         let q = query(s)?;
         Ok(q.transaction(&r.id).map_err(internal)?.map(|(tx, record)| {
@@ -245,7 +245,7 @@ fn simulate(s: &Shared, r: SimulateTransaction) -> Answer<SimulationView> {
 /// existing one, on a throw-away fork of the latest committed state, one
 /// pinned snapshot (`Query::simulate_payload`); nothing is written. A
 /// payload that fails is a result with the failure, not an error.
-fn gov_simulate(s: &Shared, r: GovSimulate) -> Answer<GovSimulationView> {
+pub(crate) fn gov_simulate(s: &Shared, r: GovSimulate) -> Answer<GovSimulationView> {
     let q = query(s)?;
     if let Some(id) = r.proposal
         && !q.governance_proposal_exists(id).map_err(internal)?
@@ -264,7 +264,7 @@ fn gov_simulate(s: &Shared, r: GovSimulate) -> Answer<GovSimulationView> {
     Ok(GovSimulationView::from(&sim))
 }
 
-fn get_package(s: &Shared, r: GetPackage) -> Answer<PackageView> {
+pub(crate) fn get_package(s: &Shared, r: GetPackage) -> Answer<PackageView> {
     let q = query(s)?;
     let Some((record, versions)) = q.package_history(&r.id).map_err(internal)? else {
         return Err(err(

@@ -47,7 +47,8 @@
 //! `max_subscriptions_per_connection` subscriptions (`-32006`).
 //!
 //! `GET /metrics` is answered with the node's Prometheus metrics (module
-//! `telemetry`) instead of going to JSON-RPC.
+//! `telemetry`), and `GET /dashboard...` with the dashboard's pages (module
+//! `dashboard`), instead of going to JSON-RPC.
 //!
 //! HTTP/2 is not served: one request at a time per connection keeps every
 //! limit above a limit on work.
@@ -469,7 +470,15 @@ async fn connection(
     let body_timeout = config.body_read_timeout;
     let handler = hyper::service::service_fn(move |req: Request<Incoming>| {
         let page = metrics.respond(&req);
-        handle(services.clone(), req, max_body, body_timeout, page)
+        let dashboard = crate::dashboard::Route::of(&req).map(|r| (r, metrics.shared()));
+        handle(
+            services.clone(),
+            req,
+            max_body,
+            body_timeout,
+            page,
+            dashboard,
+        )
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -495,9 +504,13 @@ async fn handle(
     max_body: u32,
     body_timeout: Duration,
     page: Option<HttpResponse>,
+    dashboard: Option<(crate::dashboard::Route, Arc<crate::producer::Shared>)>,
 ) -> Result<HttpResponse, BoxError> {
     if let Some(page) = page {
         return Ok(page);
+    }
+    if let Some((route, shared)) = dashboard {
+        return Ok(route.respond(shared).await);
     }
     let Services {
         mut normal,

@@ -216,6 +216,50 @@ impl Query<'_> {
         }))
     }
 
+    /// At most `limit` package records in ascending order of original id,
+    /// after `start_after` (exclusive): for browsing every package.
+    pub fn packages_page(
+        &self,
+        start_after: Option<&Address>,
+        limit: usize,
+    ) -> Result<Vec<PackageRecord>, RuntimeError> {
+        const PREFIX: &[u8] = b"orig/";
+        let after = start_after.map(state::record_key);
+        let page = self
+            .snapshot
+            .iter_prefix_page(PREFIX, after.as_deref(), limit)?;
+        page.into_iter()
+            .map(|(key, bytes)| {
+                codec::decode("package record", &bytes, usize::MAX).map_err(|e| {
+                    RuntimeError::Corrupt {
+                        key: String::from_utf8_lossy(&key).into(),
+                        reason: e.to_string(),
+                    }
+                })
+            })
+            .collect()
+    }
+
+    /// At most `limit` storage items of the package `original` (its
+    /// program's own keys, without the namespace prefix, and raw values)
+    /// in ascending key order after `start_after` (exclusive).
+    pub fn storage_page(
+        &self,
+        original: &Address,
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<molt_store::Entries, RuntimeError> {
+        let prefix = state::data_prefix(original);
+        let after = start_after.map(|k| state::data_key(original, k));
+        let page = self
+            .snapshot
+            .iter_prefix_page(&prefix, after.as_deref(), limit)?;
+        Ok(page
+            .into_iter()
+            .map(|(key, value)| (key[prefix.len()..].to_vec(), value))
+            .collect())
+    }
+
     /// Runs a `view` function on this state, at the latest block's height
     /// and time; nothing is kept.
     pub fn view(

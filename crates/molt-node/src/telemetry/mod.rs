@@ -191,6 +191,11 @@ impl MetricsEndpoint {
         Some(r)
     }
 
+    /// The node's shared state, for the other pages on the RPC port.
+    pub(crate) fn shared(&self) -> Arc<crate::producer::Shared> {
+        Arc::clone(&self.0)
+    }
+
     pub(crate) fn rpc_layer(&self) -> RpcMetricsLayer {
         RpcMetricsLayer(Arc::clone(&self.0.telemetry.metrics))
     }
