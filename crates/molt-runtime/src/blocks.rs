@@ -174,7 +174,11 @@ impl Runtime {
             vm: &vm,
             chain_id: self.chain_id(),
             params: &params,
+            signatures: Some(&self.signatures),
         };
+        // Signatures not checked at admission are checked now, in
+        // parallel; execution then reads the verdicts (module `signatures`).
+        self.signatures.verify_all(txs);
         let env = BlockEnv {
             height,
             timestamp_ms,

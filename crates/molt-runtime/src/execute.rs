@@ -14,6 +14,7 @@ use crate::error::{Rejection, RuntimeError};
 use crate::host::{RuntimeHost, package_info, read_record, resolve};
 use crate::overlay::Overlay;
 use crate::params::ChainParams;
+use crate::signatures::SignatureCache;
 use crate::state::{self, Account, PackageRecord, PackageVersion, UpgradeCap};
 use borsh::BorshSerialize;
 use molt_interface::Visibility;
@@ -40,6 +41,9 @@ pub struct Executor<'r> {
     pub vm: &'r Vm,
     pub chain_id: &'r ChainId,
     pub params: &'r ChainParams,
+    /// Signatures already verified (module `signatures`): a hit skips the
+    /// check, a miss verifies and records. `None`: always verify.
+    pub signatures: Option<&'r SignatureCache>,
 }
 
 /// The gas a transaction pays before its payload runs.
@@ -298,7 +302,12 @@ impl Executor<'_> {
                 found: t.chain_id.clone(),
             });
         }
-        tx.verify()?;
+        if !self.signatures.is_some_and(|c| c.verified(tx)) {
+            tx.verify()?;
+            if let Some(c) = self.signatures {
+                c.record(tx);
+            }
+        }
         if t.expiry_height < height {
             return Err(Rejection::Expired {
                 expiry: t.expiry_height,

@@ -214,6 +214,7 @@ impl Fork<'_> {
             vm: &vm,
             chain_id: self.query.runtime.chain_id(),
             params,
+            signatures: None,
         };
         let budget = params.max_gas_budget;
         overlay.checkpoint();

@@ -29,6 +29,7 @@ mod overlay;
 mod params;
 mod query;
 mod runtime;
+mod signatures;
 mod simulate;
 pub mod state;
 mod upgrade;
@@ -59,6 +60,7 @@ pub use molt_types::UpgradePolicy;
 pub use params::{ChainParams, ParamsError, VmLimits};
 pub use query::{Query, StorageQueryError};
 pub use runtime::{ProducedBlock, ProvenValue, ReceiptRecord, Runtime, ViewError};
+pub use signatures::SignatureCache;
 pub use simulate::{
     GAS_MARGIN_PERCENT, SimulatedBlock, Simulation, SimulationOutcome, budget_with_margin,
     simulation_budget,

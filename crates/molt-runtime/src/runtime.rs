@@ -9,6 +9,7 @@ use crate::machine::{ProposeContext, StateMachine};
 use crate::overlay::Overlay;
 use crate::params::ChainParams;
 use crate::query::StorageQueryError;
+use crate::signatures::SignatureCache;
 use crate::state::{self, Account, PackageRecord, PackageVersion, UpgradeCap};
 use borsh::{BorshDeserialize, BorshSerialize};
 use molt_store::{AuxBatch, StateProof, Store, StoreConfig};
@@ -111,6 +112,9 @@ pub struct Runtime {
     staged: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
     /// This binary's release, for the upgrade halt (module `halt`).
     pub(crate) release: RwLock<semver::Version>,
+    /// Transactions whose signature this node verified (module
+    /// `signatures`); memory only.
+    pub(crate) signatures: SignatureCache,
 }
 
 impl Runtime {
@@ -140,6 +144,7 @@ impl Runtime {
             pending: Mutex::new(BTreeMap::new()),
             executions: AtomicU64::new(0),
             staged: Mutex::new(Vec::new()),
+            signatures: SignatureCache::default(),
             release: RwLock::new(
                 semver::Version::parse(env!("CARGO_PKG_VERSION"))
                     .unwrap_or_else(|_| semver::Version::new(0, 0, 0)),
@@ -374,6 +379,11 @@ impl Runtime {
             })
     }
 
+    /// The signatures this node has verified (module `signatures`).
+    pub fn signatures(&self) -> &SignatureCache {
+        &self.signatures
+    }
+
     /// Admission check for the mempool: could `tx` be included in the next
     /// block (allowing sequence numbers ahead of the account's)?
     pub fn check_transaction(
@@ -390,6 +400,7 @@ impl Runtime {
             vm: &vm,
             chain_id: &self.chain_id,
             params: &params,
+            signatures: Some(&self.signatures),
         };
         exec.precheck(&overlay, tx, encoded_len, self.height() + 1, true)
             .map(|_| ())

@@ -181,6 +181,7 @@ impl Runtime {
             vm: &vm,
             chain_id: self.chain_id(),
             params: &params,
+            signatures: Some(&self.signatures),
         };
         let env = BlockEnv {
             height: block.height,

@@ -159,3 +159,63 @@ fn two_builders_and_a_verifier_agree_at_every_height() {
     );
     assert!(!packages.is_empty(), "the workload published packages");
 }
+
+/// Signatures checked at admission are not checked again (module
+/// `signatures`), and no verdict depends on it: a node that admitted every
+/// transaction and one that saw none build the same block, a third that saw
+/// none verifies it, and a transaction whose signature was altered after
+/// its original was admitted makes a block invalid on the warm node as on
+/// the cold one.
+#[test]
+fn a_warm_signature_cache_changes_no_block_and_no_verdict() {
+    let (warm, cold, verifier) = (Chain::new(), Chain::new(), Chain::new());
+    let now = VerifyContext {
+        now_ms: u64::MAX / 2,
+    };
+    let txs: Vec<SignedTransaction> = (0..40u64)
+        .map(|i| {
+            let key = dev_key((i % 4) as u8);
+            warm.tx_with(
+                &key,
+                i / 4,
+                50_000_000,
+                TransactionPayload::Transfer {
+                    to: dev_key(((i + 1) % 4) as u8).address(),
+                    amount: 1 + i,
+                },
+            )
+        })
+        .collect();
+    for tx in &txs {
+        warm.rt.check_transaction(tx, tx.encode().len()).unwrap();
+    }
+    assert!(warm.rt.signatures().len() >= txs.len());
+    assert!(cold.rt.signatures().is_empty());
+
+    let ctx = |c: &Chain| ProposeContext {
+        parent: c.rt.latest_block().unwrap().header.id(),
+        proposer: c.proposer,
+        timestamp_ms: 1_000,
+    };
+    let pw = warm.rt.propose(ctx(&warm), &txs).unwrap();
+    let pc = cold.rt.propose(ctx(&cold), &txs).unwrap();
+    assert_eq!(pw.block.header.id(), pc.block.header.id());
+    assert_eq!(pw.block.transactions.len(), txs.len());
+    assert_eq!(pw.receipts, pc.receipts);
+    assert_eq!(verifier.rt.verify(now, &pw.block).unwrap(), Verdict::Valid);
+    // Verifying filled the cold verifier's cache; a second look agrees.
+    assert!(verifier.rt.signatures().len() >= txs.len());
+    warm.rt.discard(&pw.block.header.id());
+    cold.rt.discard(&pc.block.header.id());
+
+    // The same transactions with one signature altered, roots recomputed:
+    // a faulty leader's block.
+    let mut block = pw.block.clone();
+    block.transactions[7].signature.0[0] ^= 0x01;
+    let ids: Vec<_> = block.transactions.iter().map(|t| t.id()).collect();
+    block.header.transactions_root = transactions_root(&ids);
+    let on_warm = warm.rt.verify(now, &block).unwrap();
+    let on_cold = cold.rt.verify(now, &block).unwrap();
+    assert!(matches!(on_warm, Verdict::Invalid(_)), "{on_warm:?}");
+    assert_eq!(on_warm, on_cold);
+}
