@@ -151,7 +151,7 @@ fn prepare(args: &TestnetArgs, out: &Output) -> Result<(Vec<NodeFiles>, NodeFile
         .map(|i| json!({"address": molt_runtime::dev_key(i).address(), "balance": molt_runtime::DEV_ACCOUNT_BALANCE}))
         .collect();
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let genesis = json!({"chain_id": "molt-testnet", "timestamp_ms": 0, "accounts": accounts, "validators": validators});
+    let genesis = json!({"chain_id": "molt-testnet", "timestamp_ms": 0, "accounts": accounts, "validators": validators, "framework_release": molt_runtime::FRAMEWORK_RELEASE});
     let mut all: Vec<(String, u16)> = keys
         .iter()
         .enumerate()

@@ -133,6 +133,12 @@ pub struct GenesisFile {
     pub validators: Vec<ValidatorEntry>,
     #[serde(default)]
     pub params: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The framework release genesis installs (`v1`). Optional; when given
+    /// it must be the release built into this binary
+    /// ([`molt_runtime::FRAMEWORK_RELEASE`]): a binary with another
+    /// framework would write another genesis state and fork at height 0.
+    #[serde(default)]
+    pub framework_release: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -184,6 +190,19 @@ pub fn load_genesis(path: &Path) -> Result<Genesis, FileError> {
     })?;
     let chain_id = ChainId::new(&file.chain_id)
         .map_err(|e| field(path, "chain_id", format!("is {:?}: {e}", file.chain_id)))?;
+    if let Some(release) = &file.framework_release
+        && release != molt_runtime::FRAMEWORK_RELEASE
+    {
+        return Err(field(
+            path,
+            "framework_release",
+            format!(
+                "is {release:?}, but this binary installs framework release {:?} at genesis; \
+                 run the binary the network's genesis was written for",
+                molt_runtime::FRAMEWORK_RELEASE
+            ),
+        ));
+    }
     let mut accounts = Vec::new();
     for (i, a) in file.accounts.iter().enumerate() {
         let address: Address = a.address.parse().map_err(|e| {
@@ -523,5 +542,31 @@ mod tests {
                 "{extra}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn genesis_names_the_framework_release_it_was_written_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SecretKey::from_seed([7; 32]).public_key();
+        let write = |release: &str| {
+            let path = dir.path().join("genesis.json");
+            std::fs::write(
+                &path,
+                format!(
+                    "{{\"chain_id\": \"t\", \"framework_release\": \"{release}\", \
+                     \"validators\": [{{\"public_key\": \"{key}\", \"voting_power\": 1}}]}}"
+                ),
+            )
+            .unwrap();
+            path
+        };
+        load_genesis(&write(molt_runtime::FRAMEWORK_RELEASE)).unwrap();
+        let e = load_genesis(&write("v9")).unwrap_err().to_string();
+        assert!(
+            e.contains("framework_release")
+                && e.contains("\"v9\"")
+                && e.contains(molt_runtime::FRAMEWORK_RELEASE),
+            "{e}"
+        );
     }
 }
