@@ -77,8 +77,11 @@ pub(super) fn error_page(message: &str) -> Markup {
 
 /// A hash or address, shortened for tables, whole in its title.
 pub(super) fn short(full: &str) -> Markup {
-    let shown = if full.len() > 18 {
-        format!("{}…{}", &full[..10], &full[full.len() - 6..])
+    let chars: Vec<char> = full.chars().collect();
+    let shown = if chars.len() > 18 {
+        let head: String = chars[..10].iter().collect();
+        let tail: String = chars[chars.len() - 6..].iter().collect();
+        format!("{head}…{tail}")
     } else {
         full.to_string()
     };
@@ -219,6 +222,13 @@ mod tests {
         assert_eq!(percent(5, 0), 0);
         assert_eq!(percent(1, 3), 33);
         assert_eq!(percent(u64::MAX, 1), 100);
+    }
+
+    #[test]
+    fn shortening_keeps_whole_characters() {
+        let s = short(&"é".repeat(30)).into_string();
+        assert!(s.contains("éééééééééé…éééééé"), "{s}");
+        assert!(short("0x12").into_string().contains(">0x12<"));
     }
 
     #[test]
