@@ -116,6 +116,27 @@ async fn wait_for(c: &Client, expect: &str, limit: Duration) -> String {
     }
 }
 
+/// Clicks the link reading `text`. A live page swaps its `<main>` after
+/// each block, so a link found just before a swap is stale by the click:
+/// find it again, as a person's second click would.
+async fn click_link(c: &Client, text: &str) {
+    let start = Instant::now();
+    loop {
+        let clicked = match c.find(Locator::LinkText(text)).await {
+            Ok(link) => link.click().await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(e) => assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "the link {text:?} could not be clicked: {e}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn screenshot(c: &Client, dir: &Path, name: &str) {
     let png = c.screenshot().await.unwrap();
     assert!(
@@ -257,12 +278,7 @@ fn the_dashboard_shows_packages_proposals_and_live_blocks_in_a_real_browser() {
         // Packages: found by name, with both versions and their checksums.
         let text = open(&c, &format!("{base}/packages?q=counter"), "counter").await;
         assert!(text.contains("counter"), "{text}");
-        c.find(Locator::LinkText("counter"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click_link(&c, "counter").await;
         let text = wait_for(&c, "Versions", Duration::from_secs(5)).await;
         for v in &versions {
             let checksum = v["checksum"].as_str().unwrap();
@@ -348,6 +364,37 @@ fn the_dashboard_shows_packages_proposals_and_live_blocks_in_a_real_browser() {
         );
         screenshot(&c, &shots, "registry").await;
 
+        // A protocol upgrade voted in: the plan, its countdown, readiness.
+        let head = node.ok(&["query", "block", "latest"])["height"]
+            .as_u64()
+            .unwrap();
+        let halt = head + 100_000;
+        let binary = format!("linux-x86_64=0x{}", "ab".repeat(32));
+        node.ok(&[
+            "protocol",
+            "propose",
+            "--version",
+            "0.2.0",
+            "--height",
+            &halt.to_string(),
+            "--binary",
+            &binary,
+            "--from",
+            "dev-validator",
+        ]);
+        // One validator: its vote accepts the plan at once, and acceptance
+        // clears the votes.
+        let text = open(&c, &format!("{base}/protocol"), "accepted; votes cleared").await;
+        assert!(text.contains("No plan has votes"), "{text}");
+        assert!(text.contains("0.2.0"), "{text}");
+        assert!(text.contains(&format!("old release: {halt}")), "{text}");
+        assert!(
+            text.contains("linux-x86_64") && text.contains(&"ab".repeat(32)),
+            "{text}"
+        );
+        assert!(text.contains("blocks"), "{text}");
+        screenshot(&c, &shots, "protocol-plan").await;
+
         c.close().await.unwrap();
     });
     for name in [
@@ -360,6 +407,7 @@ fn the_dashboard_shows_packages_proposals_and_live_blocks_in_a_real_browser() {
         "block",
         "protocol",
         "registry",
+        "protocol-plan",
     ] {
         assert!(shots.join(format!("{name}.png")).is_file(), "{name}.png");
     }

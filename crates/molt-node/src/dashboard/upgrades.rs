@@ -175,10 +175,17 @@ pub(super) fn protocol(s: &Shared) -> Result<Markup, PageError> {
                     td {
                         @if target.is_null() { span.muted { "-" } }
                         @else if !vote.is_null() && text(vote, "version") == text(target, "version") { span.pill.ok { "voted for it" } }
+                        @else if tallies.is_empty() { span.pill.info { "accepted; votes cleared" } }
                         @else { span.pill.warn { "no vote for it" } }
                     }
                 }
             }
+        }
+        @if !target.is_null() {
+            p.muted { "Votes are cleared when a plan is accepted. From then on a validator is ready when its node runs release "
+                (text(target, "version")) " or later before height " (num(target, "height"))
+                " (each operator's " code { "molt-visor check" } "); this node runs " (text(&status["version"], "release"))
+                " and is " (text(&status["upgrade"], "state")) "." }
         }
         @if !scheduled.is_null() { h2 { "Last scheduled by the validators" } (record(&scheduled)) }
     };
