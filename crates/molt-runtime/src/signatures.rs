@@ -124,27 +124,27 @@ impl SignatureCache {
                 let handles: Vec<_> = todo
                     .chunks(chunk)
                     .map(|part| {
-                        scope.spawn(move || {
+                        let handle = scope.spawn(move || {
                             part.iter()
                                 .map(|(_, tx)| tx.verify().is_ok())
                                 .collect::<Vec<bool>>()
-                        })
+                        });
+                        (part.len(), handle)
                     })
                     .collect();
                 handles
                     .into_iter()
-                    .flat_map(|h| {
-                        // A panic in `verify` is a bug; treat the chunk as
-                        // unverified, so execution verifies it again.
-                        h.join().unwrap_or_default()
+                    .flat_map(|(n, h)| {
+                        // A panic in `verify` is a bug; every place of the
+                        // chunk counts as unverified (so the verdicts stay
+                        // aligned with `todo`) and execution verifies it
+                        // again.
+                        h.join().unwrap_or_else(|_| vec![false; n])
                     })
                     .collect()
             })
         };
-        for ((id, tx), ok) in todo
-            .iter()
-            .zip(passed.iter().chain(std::iter::repeat(&false)))
-        {
+        for ((id, tx), ok) in todo.iter().zip(&passed) {
             if *ok {
                 self.record_id(*id, tx);
             }
