@@ -30,13 +30,20 @@ pub fn read_record<T: borsh::BorshDeserialize>(
 ) -> Result<Option<T>, crate::RuntimeError> {
     match overlay.get(key)? {
         None => Ok(None),
-        Some(bytes) => codec::decode("state record", &bytes, usize::MAX)
-            .map(Some)
-            .map_err(|e| crate::RuntimeError::Corrupt {
-                key: String::from_utf8_lossy(key).into(),
-                reason: e.to_string(),
-            }),
+        Some(bytes) => decode_record(key, &bytes).map(Some),
     }
+}
+
+/// Decodes the state record stored under `key`; a record that does not
+/// decode is corrupt state of this node.
+pub fn decode_record<T: borsh::BorshDeserialize>(
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, crate::RuntimeError> {
+    codec::decode("state record", bytes, usize::MAX).map_err(|e| crate::RuntimeError::Corrupt {
+        key: String::from_utf8_lossy(key).into(),
+        reason: e.to_string(),
+    })
 }
 
 /// Resolves an original id (to its latest version) or an exact package id.

@@ -19,7 +19,7 @@
 use crate::error::RuntimeError;
 use crate::execute::account;
 use crate::genesis::Validator;
-use crate::host::{RuntimeHost, package_info, read_record, resolve};
+use crate::host::{RuntimeHost, decode_record, package_info, read_record, resolve};
 use crate::overlay::Overlay;
 use crate::params::ChainParams;
 use crate::runtime::{
@@ -223,20 +223,12 @@ impl Query<'_> {
         start_after: Option<&Address>,
         limit: usize,
     ) -> Result<Vec<PackageRecord>, RuntimeError> {
-        const PREFIX: &[u8] = b"orig/";
         let after = start_after.map(state::record_key);
         let page = self
             .snapshot
-            .iter_prefix_page(PREFIX, after.as_deref(), limit)?;
+            .iter_prefix_page(state::RECORD_PREFIX, after.as_deref(), limit)?;
         page.into_iter()
-            .map(|(key, bytes)| {
-                codec::decode("package record", &bytes, usize::MAX).map_err(|e| {
-                    RuntimeError::Corrupt {
-                        key: String::from_utf8_lossy(&key).into(),
-                        reason: e.to_string(),
-                    }
-                })
-            })
+            .map(|(key, bytes)| decode_record(&key, &bytes))
             .collect()
     }
 

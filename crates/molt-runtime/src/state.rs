@@ -23,8 +23,10 @@ pub fn account_key(a: &Address) -> Vec<u8> {
 pub fn package_key(id: &Address) -> Vec<u8> {
     [b"pkg/".as_slice(), id.as_bytes()].concat()
 }
+/// The prefix of every package record ([`record_key`]).
+pub const RECORD_PREFIX: &[u8] = b"orig/";
 pub fn record_key(original: &Address) -> Vec<u8> {
-    [b"orig/".as_slice(), original.as_bytes()].concat()
+    [RECORD_PREFIX, original.as_bytes()].concat()
 }
 pub fn code_key(checksum: &Digest) -> Vec<u8> {
     [b"code/".as_slice(), checksum.as_bytes()].concat()
