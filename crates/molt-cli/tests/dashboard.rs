@@ -116,6 +116,20 @@ async fn wait_for(c: &Client, expect: &str, limit: Duration) -> String {
     }
 }
 
+/// The head height the page's frame shows (`height N`).
+async fn head_height(c: &Client) -> u64 {
+    let t = c
+        .find(Locator::Id("head"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    t.trim_start_matches("height ")
+        .parse()
+        .unwrap_or_else(|_| panic!("head reads {t:?}"))
+}
+
 /// Clicks the link reading `text`. A live page swaps its `<main>` after
 /// each block, so a link found just before a swap is stale by the click:
 /// find it again, as a person's second click would.
@@ -247,28 +261,9 @@ fn the_dashboard_shows_packages_proposals_and_live_blocks_in_a_real_browser() {
             .for_element(Locator::Css("#live.on"))
             .await
             .expect("the live subscription connects");
-        let head = |t: String| {
-            t.trim_start_matches("height ")
-                .parse::<u64>()
-                .unwrap_or_else(|_| panic!("head reads {t:?}"))
-        };
-        let before = head(
-            c.find(Locator::Id("head"))
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        );
+        let before = head_height(&c).await;
         tokio::time::sleep(Duration::from_millis(BLOCK_MS * 6)).await;
-        let after = head(
-            c.find(Locator::Id("head"))
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        );
+        let after = head_height(&c).await;
         assert!(
             after > before,
             "the head did not move: {before} then {after}"

@@ -7,7 +7,7 @@ use super::views::{self, answer};
 use crate::producer::Shared;
 use crate::rpc;
 use maud::{Markup, html};
-use molt_rpc_types::{BlockRef, GetBlock, GetChainInfo, GetTransaction, ReceiptView};
+use molt_rpc_types::{BlockView, GetTransaction, ReceiptView};
 use molt_runtime::{Query, SYSTEM_PACKAGE};
 use serde_json::{Value, json};
 
@@ -66,20 +66,21 @@ fn blocks_table(q: &Query<'_>, top: u64, count: u64) -> Result<Markup, PageError
 
 pub(super) fn overview(s: &Shared) -> Result<Markup, PageError> {
     let q = s.runtime.query()?;
-    let info = answer(rpc::chain_info(s, GetChainInfo))?;
+    let latest = q.latest_block()?;
+    let params = serde_json::to_value(q.params()?).unwrap_or(Value::Null);
     let status = serde_json::to_value(crate::status::node_status(s)).unwrap_or(Value::Null);
     let framework = views::view_u64(&q, &SYSTEM_PACKAGE, "framework_version", json!([]))?;
     let interval = measured_interval(&q)?;
-    let validators = info["validators"].as_array().cloned().unwrap_or_default();
-    let total: u64 = validators.iter().map(|v| num(v, "voting_power")).sum();
+    let validators = q.validators()?;
+    let total: u64 = validators.iter().map(|v| v.voting_power).sum();
     let upgrade = &status["upgrade"];
     let content = html! {
         div.cards {
-            div.card { div.label { "head" } div.value { (q.height()) } div.muted { (html::time(num(&info, "timestamp_ms"))) } }
+            div.card { div.label { "head" } div.value { (q.height()) } div.muted { (html::time(latest.header.timestamp_ms)) } }
             div.card { div.label { "block interval" } div.value {
                 @match interval { Some(ms) => { (ms) " ms" }, None => { "-" } }
             } div.muted { "mean of the last " (INTERVAL_WINDOW) " blocks" } }
-            div.card { div.label { "epoch" } div.value { (num(&info, "epoch")) } div.muted { "length " (num(&info["params"], "epoch_length")) " blocks" } }
+            div.card { div.label { "epoch" } div.value { (latest.header.epoch) } div.muted { "length " (num(&params, "epoch_length")) " blocks" } }
             div.card { div.label { "framework" } div.value { "release " (framework) } }
             div.card { div.label { "validators" } div.value { (validators.len()) } div.muted { "total power " (total) } }
             div.card { div.label { "mempool" } div.value { (num(&status["mempool"], "transactions")) } div.muted { (num(&status["mempool"], "bytes")) " bytes" } }
@@ -91,10 +92,10 @@ pub(super) fn overview(s: &Shared) -> Result<Markup, PageError> {
             tr { th { "address" } th { "public key" } th.num { "voting power" } th.num { "share" } }
             @for v in &validators {
                 tr {
-                    td { code { (text(v, "address")) } }
-                    td { (short(&text(v, "public_key"))) }
-                    td.num { (num(v, "voting_power")) }
-                    td.num { (html::percent(num(v, "voting_power"), total)) "%" }
+                    td { code { (v.address) } }
+                    td { (short(&v.public_key.to_string())) }
+                    td.num { (v.voting_power) }
+                    td.num { (html::percent(v.voting_power, total)) "%" }
                 }
             }
         }
@@ -102,7 +103,7 @@ pub(super) fn overview(s: &Shared) -> Result<Markup, PageError> {
         (blocks_table(&q, q.height(), 10)?)
         p { a href="/dashboard/blocks" { "All blocks" } }
         h2 { "Parameters" }
-        (record(&info["params"]))
+        (record(&params))
     };
     Ok(html::page(
         &frame(s, &q, "/dashboard"),
@@ -157,27 +158,19 @@ fn receipt_row(r: &Value) -> Markup {
 pub(super) fn block(s: &Shared, height: &str) -> Result<Markup, PageError> {
     let height = views::number(height, "a height")?;
     let q = s.runtime.query()?;
-    let view = answer(rpc::get_block(
-        s,
-        GetBlock {
-            block: BlockRef::Height(height),
-            full: false,
-        },
-    ))?;
-    let ids: Vec<String> = view["transactions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|t| t.as_str().map(str::to_string))
-        .collect();
+    let Some(b) = q.block(height)? else {
+        return Err(PageError::NotFound(format!(
+            "no block at height {height}; the chain is at {}",
+            q.height()
+        )));
+    };
+    let view = serde_json::to_value(BlockView::new(&b, false)).unwrap_or(Value::Null);
+    let ids: Vec<String> = b.transactions.iter().map(|t| t.id().to_string()).collect();
     let mut receipts = Vec::new();
-    for id in &ids {
-        let parsed = id
-            .parse()
-            .map_err(|_| PageError::Node(format!("block {height} lists {id}, not an id")))?;
-        let r = q.receipt(&parsed)?.map(|r| ReceiptView::from(&r));
+    for tx in &b.transactions {
+        let r = q.receipt(&tx.id())?.map(|r| ReceiptView::from(&r));
         receipts.push((
-            id.clone(),
+            tx.id().to_string(),
             r.map(|r| serde_json::to_value(r).unwrap_or(Value::Null)),
         ));
     }

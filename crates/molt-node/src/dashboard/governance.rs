@@ -9,7 +9,10 @@
 
 use super::PageError;
 use super::chain::frame;
-use super::html::{self, block_link, num, record, short, state_pill, tally_bar, text, timeline};
+use super::html::{
+    self, block_link, more_than_two_thirds, num, record, short, state_pill, tally_bar, text,
+    timeline,
+};
 use super::views::{self, answer, view, view_u64};
 use crate::producer::Shared;
 use crate::rpc;
@@ -22,11 +25,6 @@ use serde_json::{Value, json};
 const PROPOSALS_SHOWN: u64 = 25;
 /// Payload bytes the simulation form takes (its hex is in the URL).
 const MAX_FORM_PAYLOAD: usize = 128 * 1024;
-
-/// The validators' threshold: more than 2/3 of `total`.
-fn yes_needed(total: u64) -> u64 {
-    u64::try_from(2 * u128::from(total) / 3 + 1).unwrap_or(u64::MAX)
-}
 
 /// Governance proposal `id` with its current state, or `None`.
 fn validators_proposal(q: &Query<'_>, id: u64) -> Result<Option<Value>, PageError> {
@@ -61,8 +59,8 @@ fn validators_row(p: &Value) -> Markup {
         tr {
             td.num { a href={ "/dashboard/governance/" (num(p, "id")) } { (num(p, "id")) } }
             td { (state_pill(&text(p, "state"))) }
-            td { (tally_bar(num(p, "yes"), num(p, "no"), total, yes_needed(total))) }
-            td.num { (num(p, "yes")) " / " (yes_needed(total)) " of " (total) }
+            td { (tally_bar(num(p, "yes"), num(p, "no"), total, more_than_two_thirds(total))) }
+            td.num { (num(p, "yes")) " / " (more_than_two_thirds(total)) " of " (total) }
             td.num { (num(p, "expiry_height")) }
             td { (short(&text(p, "execution_hash"))) }
         }
@@ -144,7 +142,7 @@ pub(super) fn proposal(s: &Shared, id: &str) -> Result<Markup, PageError> {
         PageError::NotFound(format!("the validators' track has no proposal {id}"))
     })?;
     let total = num(&p, "total_power");
-    let needed = yes_needed(total);
+    let needed = more_than_two_thirds(total);
     let deposit = view(&q, &GOVERNANCE_PACKAGE, "deposit_status", json!([id]))?;
     let mut points = vec![
         ("created", num(&p, "created_height")),
@@ -184,7 +182,7 @@ fn outlook(p: &Value, height: u64) -> String {
             "open for votes until height {} ({} block(s) left); {} more yes power passes it",
             num(p, "expiry_height"),
             num(p, "expiry_height").saturating_sub(height),
-            yes_needed(num(p, "total_power")).saturating_sub(num(p, "yes"))
+            more_than_two_thirds(num(p, "total_power")).saturating_sub(num(p, "yes"))
         ),
         "Accepted" => format!(
             "accepted at height {}: anyone with the payload may resolve it",

@@ -140,6 +140,13 @@ pub(super) fn percent(part: u64, whole: u64) -> u64 {
     u64::try_from(p.min(100)).unwrap_or(100)
 }
 
+/// The least power that is more than 2/3 of `total`,
+/// `floor(2 * total / 3) + 1`: the threshold of the validators' governance
+/// track and of protocol upgrade plans.
+pub(super) fn more_than_two_thirds(total: u64) -> u64 {
+    u64::try_from(2 * u128::from(total) / 3 + 1).unwrap_or(u64::MAX)
+}
+
 /// A tally bar: `yes` (green) and `no` (red, from the right) of `total`,
 /// with a mark at `needed` (none if 0: the threshold is not one number).
 pub(super) fn tally_bar(yes: u64, no: u64, total: u64, needed: u64) -> Markup {

@@ -21,8 +21,10 @@
 //!
 //! - Read-only: every page is rendered from one [`molt_runtime::Query`]
 //!   (one committed height, named on the page) and the node's own live
-//!   state (mempool, upgrade state); rendering never writes, and a
-//!   simulation runs on a fork that is thrown away.
+//!   state (mempool, upgrade state), except the answers it shares with the
+//!   RPC (a transaction lookup, a payload simulation), which take their
+//!   own snapshot as `molt_getTransaction` and `molt_govSimulate` do.
+//!   Rendering never writes; a simulation runs on a fork thrown away.
 //! - Self-contained: the style sheet and the script are in the binary and
 //!   inlined in each page; nothing is fetched from anywhere but this node.
 //! - Live: the script subscribes to `molt_subscribeBlocks` over a WebSocket

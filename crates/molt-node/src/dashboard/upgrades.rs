@@ -7,7 +7,8 @@
 use super::PageError;
 use super::chain::frame;
 use super::html::{
-    self, block_link, num, package_link, record, short, state_pill, tally_bar, text,
+    self, block_link, more_than_two_thirds, num, package_link, record, short, state_pill,
+    tally_bar, text,
 };
 use super::views::{view, view_u64};
 use crate::producer::Shared;
@@ -157,7 +158,7 @@ pub(super) fn protocol(s: &Shared) -> Result<Markup, PageError> {
                     @let total = num(t, "total");
                     tr {
                         td { (plan_line(&t["plan"])) }
-                        td { (tally_bar(num(t, "power"), 0, total, u64::try_from(2 * u128::from(total) / 3 + 1).unwrap_or(u64::MAX))) }
+                        td { (tally_bar(num(t, "power"), 0, total, more_than_two_thirds(total))) }
                         td.num { (num(t, "power")) " / " (total) }
                         td.num { (t["voters"].as_array().map_or(0, Vec::len)) }
                     }
