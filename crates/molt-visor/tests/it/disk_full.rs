@@ -140,15 +140,7 @@ fn a_full_disk_at_the_checkpoint_holds_the_upgrade_until_there_is_space() {
     let log = s.log_text();
     assert!(log.contains("switched current to versions/0.2.0"), "{log}");
 
-    sigterm(&visor);
-    let t = std::time::Instant::now();
-    while visor.try_wait().unwrap().is_none() {
-        assert!(
-            t.elapsed() < Duration::from_secs(20),
-            "the visor did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    stop_within(&mut visor, Duration::from_secs(20));
     // The state at the halt height is the halt block's, and the checkpoint
     // opens at it.
     let store = molt_store::Store::open(&s.data.join("state.redb"), Default::default()).unwrap();

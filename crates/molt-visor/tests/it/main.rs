@@ -228,6 +228,16 @@ pub fn wait_for(s: &Setup, what: &str, limit: Duration, mut cond: impl FnMut() -
     }
 }
 
+/// Sends SIGTERM to the visor and waits at most `limit` for it to exit.
+pub fn stop_within(visor: &mut Child, limit: Duration) {
+    sigterm(visor);
+    let t = std::time::Instant::now();
+    while visor.try_wait().unwrap().is_none() {
+        assert!(t.elapsed() < limit, "the visor did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 pub fn sigterm(child: &Child) {
     let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
     rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();

@@ -72,15 +72,7 @@ fn the_visor_swaps_the_binary_at_the_height_and_the_chain_goes_on() {
     );
 
     // SIGTERM stops the node and the visor cleanly.
-    sigterm(&visor);
-    let t = std::time::Instant::now();
-    while visor.try_wait().unwrap().is_none() {
-        assert!(
-            t.elapsed() < Duration::from_secs(20),
-            "the visor did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    stop_within(&mut visor, Duration::from_secs(20));
     assert!(visor.wait().unwrap().success());
     assert!(!s.data.join("admin.sock").exists(), "the node is still up");
     // The store has the halt block's root at the halt height and more after.
