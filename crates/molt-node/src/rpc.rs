@@ -114,7 +114,7 @@ fn mempool_size(s: &Shared) -> usize {
         .unwrap_or_else(|p| p.into_inner().len())
 }
 
-pub(crate) fn chain_info(s: &Shared, _: GetChainInfo) -> Answer<ChainInfo> {
+fn chain_info(s: &Shared, _: GetChainInfo) -> Answer<ChainInfo> {
     let q = query(s)?;
     let latest = q.latest_block().map_err(internal)?;
     let genesis = q.block(0).map_err(internal)?;
@@ -137,7 +137,7 @@ pub(crate) fn chain_info(s: &Shared, _: GetChainInfo) -> Answer<ChainInfo> {
     })
 }
 
-pub(crate) fn get_block(s: &Shared, r: GetBlock) -> Answer<BlockView> {
+fn get_block(s: &Shared, r: GetBlock) -> Answer<BlockView> {
     let q = query(s)?;
     let height = match r.block {
         BlockRef::Latest => q.height(),
@@ -264,7 +264,7 @@ pub(crate) fn gov_simulate(s: &Shared, r: GovSimulate) -> Answer<GovSimulationVi
     Ok(GovSimulationView::from(&sim))
 }
 
-pub(crate) fn get_package(s: &Shared, r: GetPackage) -> Answer<PackageView> {
+fn get_package(s: &Shared, r: GetPackage) -> Answer<PackageView> {
     let q = query(s)?;
     let Some((record, versions)) = q.package_history(&r.id).map_err(internal)? else {
         return Err(err(
