@@ -84,14 +84,30 @@ async fn browser(driver_port: u16, binary: &Path) -> Client {
         .expect("a WebDriver session with headless Chromium")
 }
 
+/// The visible text of the element `at`. A live page swaps its `<main>`
+/// after each block, so an element found just before a swap is stale by
+/// the time its text is read: find it again, as a person's eye would.
+async fn text_at(c: &Client, at: Locator<'_>) -> String {
+    let start = Instant::now();
+    loop {
+        let read = match c.find(at).await {
+            Ok(element) => element.text().await,
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(text) => return text,
+            Err(e) => assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "{at:?} could not be read: {e}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The visible text of the page's `<main>`.
 async fn main_text(c: &Client) -> String {
-    c.find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    text_at(c, Locator::Css("main")).await
 }
 
 /// Loads `url` and returns its `<main>` text once it holds `expect`.
@@ -118,13 +134,7 @@ async fn wait_for(c: &Client, expect: &str, limit: Duration) -> String {
 
 /// The head height the page's frame shows (`height N`).
 async fn head_height(c: &Client) -> u64 {
-    let t = c
-        .find(Locator::Id("head"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let t = text_at(c, Locator::Id("head")).await;
     t.trim_start_matches("height ")
         .parse()
         .unwrap_or_else(|_| panic!("head reads {t:?}"))
